@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = "Firebell core"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_ensure_defaults, sender=self)
+
+
+def _ensure_defaults(**kwargs) -> None:
+    # After every migrate (including the test database's), so a new installation is usable.
+    from core.services import defaults_ensure
+
+    defaults_ensure()

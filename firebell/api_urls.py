@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("core.urls_api")),
+    path("", include("incidents.urls_api")),
+]

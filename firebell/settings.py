@@ -1,0 +1,302 @@
+"""Firebell settings, read from the environment.
+
+Every variable is listed in `.env.example` and `docs/configuration.md`. Defaults work with nothing
+set (SQLite and Celery's filesystem broker under `var/`); a bad value stops start-up with a message
+that names the variable.
+"""
+
+import secrets
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = env.str(name, default="")
+    if raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use 1/0, true/false, yes/no.")
+
+
+def _int(name: str, default: int) -> int:
+    raw = env.str(name, default="")
+    if raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+
+
+VAR_DIR = Path(env.str("FIREBELL_VAR_DIR", default="") or BASE_DIR / "var").resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = _bool("DEBUG", False)
+
+
+def _secret_key() -> str:
+    configured = env.str("SECRET_KEY", default="")
+    if configured:
+        return configured
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is required when DEBUG is off. Set SECRET_KEY to a long random string "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), or DEBUG=1 for a "
+            "local run."
+        )
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[]) or [PUBLIC_BASE_URL]
+FIREBELL_REQUIRE_SERVICES = _bool("FIREBELL_REQUIRE_SERVICES", False)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "auditlog",
+    "core",
+    "incidents",
+    "alerts",
+    "oncall",
+    "postmortems",
+    "moderation",
+    "integrations",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+]
+
+ROOT_URLCONF = "firebell.urls"
+WSGI_APPLICATION = "firebell.wsgi.application"
+ASGI_APPLICATION = "firebell.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_database_url = env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'firebell.sqlite3'}"
+try:
+    DATABASES = {"default": environ.Env.db_url_config(_database_url)}
+except Exception as exc:  # django-environ raises several types for a malformed URL
+    raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+if DATABASES["default"].get("ENGINE") not in {
+    "django.db.backends.postgresql",
+    "django.db.backends.sqlite3",
+}:
+    # Only the scheme is echoed: the URL may carry a password.
+    raise ImproperlyConfigured(
+        f"DATABASE_URL has scheme {_database_url.partition(':')[0]!r}; Firebell supports "
+        "postgres://user:password@host:5432/name and sqlite:////absolute/path.sqlite3."
+    )
+DATABASES["default"].setdefault("CONN_MAX_AGE", _int("DATABASE_CONN_MAX_AGE", 60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web process read while the worker writes; the timeout rides out short locks.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "incidents:board"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- Security: safe unless told otherwise --------------------------------------------------------
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+_https = PUBLIC_BASE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", _https)
+CSRF_COOKIE_SECURE = _bool("CSRF_COOKIE_SECURE", _https)
+SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = 31_536_000 if _bool("SECURE_HSTS", False) else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- REST API ---
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Firebell API",
+    "DESCRIPTION": "Incident management: incidents, services, severities, roles.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Celery ---
+# Empty means the default here too (kombu would read "" as amqp://localhost).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "filesystem://"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = VAR_DIR / "broker"
+    for _sub in ("queue", "control"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    # Same folder in and out, absolute paths, fast polling: see docs/architecture.md.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "control_folder": str(_broker_dir / "control"),
+        "store_processed": False,
+        "polling_interval": 0.1,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Every periodic job lives here, in one schedule.
+CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {"task": "core.tasks.worker_heartbeat_task", "schedule": 15.0},
+    # On-call: perform due escalation steps, reminders, ack timeouts; re-queue due deliveries.
+    "escalation-tick": {"task": "oncall.tasks.escalation_tick_task", "schedule": 1.0},
+    "alert-deliveries-sweep": {"task": "alerts.tasks.deliveries_sweep_task", "schedule": 5.0},
+}
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = _int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 90)
+
+# --- Audit log ---
+AUDITLOG_INCLUDE_ALL_MODELS = False
+AUDITLOG_DISABLE_REMOTE_ADDR = False
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- On-call: notification channels (docs/oncall.md) -----------------------------------------
+# Each channel is one module under integrations/, loaded lazily by dotted path (like EMAIL_BACKEND).
+FIREBELL_NOTIFICATION_CHANNELS = {
+    "email": "integrations.email.channel.EmailChannel",
+    "slack": "integrations.slack.channel.SlackChannel",
+    "pagerduty": "integrations.pagerduty.channel.PagerDutyChannel",
+    "webhook": "integrations.webhook.channel.WebhookChannel",
+    "sms": "integrations.sms.channel.SmsChannel",
+    "voice": "integrations.sms.channel.VoiceChannel",
+}
+FIREBELL_PAGE_MAX_ATTEMPTS = _int("FIREBELL_PAGE_MAX_ATTEMPTS", 5)
+FIREBELL_PAGE_RETRY_BASE_SECONDS = _int("FIREBELL_PAGE_RETRY_BASE_SECONDS", 30)
+FIREBELL_PAGE_LEASE_SECONDS = _int("FIREBELL_PAGE_LEASE_SECONDS", 120)
+FIREBELL_PAGE_REQUEUE_SECONDS = _int("FIREBELL_PAGE_REQUEUE_SECONDS", 30)
+FIREBELL_ACK_REMINDER_MINUTES = _int("FIREBELL_ACK_REMINDER_MINUTES", 30)
+FIREBELL_NOTIFY_TIMEOUT_SECONDS = _int("FIREBELL_NOTIFY_TIMEOUT_SECONDS", 10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="firebell@localhost")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = _int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = _bool("EMAIL_USE_TLS", False)
+SLACK_BOT_TOKEN = env.str("SLACK_BOT_TOKEN", default="")
+SLACK_API_URL = env.str("SLACK_API_URL", default="https://slack.com/api/")
+PAGERDUTY_ROUTING_KEY = env.str("PAGERDUTY_ROUTING_KEY", default="")
+PAGERDUTY_EVENTS_URL = env.str("PAGERDUTY_EVENTS_URL", default="https://events.pagerduty.com")
+OUTGOING_WEBHOOK_URL = env.str("OUTGOING_WEBHOOK_URL", default="")
+OUTGOING_WEBHOOK_SECRET = env.str("OUTGOING_WEBHOOK_SECRET", default="")
+SMS_API_URL = env.str("SMS_API_URL", default="")
+SMS_ACCOUNT_SID = env.str("SMS_ACCOUNT_SID", default="")
+SMS_AUTH_TOKEN = env.str("SMS_AUTH_TOKEN", default="")
+SMS_FROM_NUMBER = env.str("SMS_FROM_NUMBER", default="")

@@ -1,0 +1,184 @@
+"""Reads of the incident domain, with the access checks every interface shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Prefetch, Q, QuerySet
+
+from core.errors import NotFoundError, PermissionDeniedError
+from incidents.models import (
+    Incident,
+    IncidentStatus,
+    RoleAssignment,
+    Service,
+    Severity,
+    TimelineEvent,
+)
+
+VIEW_PERMISSION = "incidents.view_incident"
+
+
+def user_can_view_incidents(user: AbstractBaseUser) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm(VIEW_PERMISSION))
+
+
+def user_can_respond(user: AbstractBaseUser) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm("incidents.respond_incident"))
+
+
+def _require_view(user: AbstractBaseUser) -> None:
+    if not user_can_view_incidents(user):
+        raise PermissionDeniedError("You do not have permission to view incidents.")
+
+
+def _current_assignments() -> Prefetch:
+    return Prefetch(
+        "assignments",
+        queryset=RoleAssignment.objects.filter(ended_at__isnull=True).select_related(
+            "role", "user"
+        ),
+        to_attr="current_assignments",
+    )
+
+
+@dataclass(frozen=True)
+class IncidentFilters:
+    statuses: tuple[str, ...] = ()
+    severity_ranks: tuple[int, ...] = ()
+    service_slugs: tuple[str, ...] = ()
+    text: str = ""
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    open_only: bool = False
+    commander_usernames: tuple[str, ...] = ()
+
+
+def incident_list(*, user: AbstractBaseUser, filters: IncidentFilters | None = None) -> QuerySet:
+    """Incidents the user may see, newest first, with what list views show already loaded.
+
+    The queryset runs a fixed number of queries however many rows are read from it.
+    """
+    _require_view(user)
+    filters = filters or IncidentFilters()
+    queryset = Incident.objects.select_related("severity", "declared_by").prefetch_related(
+        Prefetch("services", queryset=Service.objects.only("id", "name", "slug")),
+        _current_assignments(),
+    )
+    if filters.open_only:
+        queryset = queryset.filter(
+            status__in=[
+                IncidentStatus.TRIGGERED,
+                IncidentStatus.ACKNOWLEDGED,
+                IncidentStatus.MITIGATED,
+            ]
+        )
+    if filters.statuses:
+        queryset = queryset.filter(status__in=filters.statuses)
+    if filters.severity_ranks:
+        queryset = queryset.filter(severity__rank__in=filters.severity_ranks)
+    if filters.service_slugs:
+        queryset = queryset.filter(
+            pk__in=Incident.services.through.objects.filter(
+                service__slug__in=filters.service_slugs
+            ).values("incident_id")
+        )
+    if filters.commander_usernames:
+        # Current primary Incident Commander, as the board and list show it.
+        queryset = queryset.filter(
+            pk__in=RoleAssignment.objects.filter(
+                role__slug="commander",
+                kind="primary",
+                ended_at__isnull=True,
+                user__username__in=filters.commander_usernames,
+            ).values("incident_id")
+        )
+    if filters.text:
+        text = filters.text.strip()
+        condition = Q(title__icontains=text) | Q(summary__icontains=text)
+        if text.lstrip("#").isdigit():
+            condition |= Q(number=int(text.lstrip("#")))
+        queryset = queryset.filter(condition)
+    if filters.created_after:
+        queryset = queryset.filter(created_at__gte=filters.created_after)
+    if filters.created_before:
+        queryset = queryset.filter(created_at__lt=filters.created_before)
+    return queryset.order_by("-created_at", "-id")
+
+
+def incident_get_for_user(*, user: AbstractBaseUser, number: int) -> Incident:
+    """The incident with this number, or NotFoundError (also for users who may not see it)."""
+    if not user_can_view_incidents(user):
+        raise NotFoundError(f"Incident #{number} does not exist.")
+    try:
+        return (
+            Incident.objects.select_related(
+                "severity",
+                "declared_by",
+                "acknowledged_by",
+                "mitigated_by",
+                "resolved_by",
+                "closed_by",
+            )
+            .prefetch_related("services", _current_assignments())
+            .get(number=number)
+        )
+    except (Incident.DoesNotExist, ValueError, OverflowError):
+        raise NotFoundError(f"Incident #{number} does not exist.") from None
+
+
+def incident_timeline(
+    *, incident: Incident, newest_first: bool = False, kinds: tuple[str, ...] = ()
+) -> QuerySet:
+    queryset = TimelineEvent.objects.filter(incident=incident).select_related("actor")
+    if kinds:
+        queryset = queryset.filter(kind__in=kinds)
+    order = ("-created_at", "-id") if newest_first else ("created_at", "id")
+    return queryset.order_by(*order)
+
+
+def incident_role_history(*, incident: Incident) -> QuerySet:
+    return (
+        RoleAssignment.objects.filter(incident=incident)
+        .select_related("role", "user", "assigned_by", "ended_by")
+        .order_by("assigned_at", "id")
+    )
+
+
+def incident_commander(incident: Incident) -> AbstractBaseUser | None:
+    """Primary Incident Commander; uses the prefetched current assignments when present."""
+    assignments = getattr(incident, "current_assignments", None)
+    if assignments is None:
+        assignments = incident.assignments.filter(ended_at__isnull=True).select_related(
+            "role", "user"
+        )
+    for assignment in assignments:
+        if assignment.role.slug == "commander" and assignment.kind == "primary":
+            return assignment.user
+    return None
+
+
+def stakeholder_update_draft(incident: Incident) -> str:
+    """The runbook's communication template, filled in from the incident as it is now."""
+    commander = incident_commander(incident)
+    services = ", ".join(service.name for service in incident.services.all()) or "—"
+    return (
+        f"[{incident.severity.name} {incident.severity.label}] Incident #{incident.number}: "
+        f"{incident.title}\n"
+        f"Status: {incident.get_status_display()}\n"
+        f"Service: {services}\n"
+        f"Issue: {incident.summary or incident.title}\n"
+        f"Impact: {incident.customer_impact or 'Under investigation'}\n"
+        f"ETA: Under investigation\n"
+        f"Incident commander: {commander.get_username() if commander else 'unassigned'}"
+    )
+
+
+def severity_list() -> QuerySet:
+    return Severity.objects.order_by("rank")
+
+
+def service_list() -> QuerySet:
+    return Service.objects.order_by("name")

@@ -1,0 +1,166 @@
+"""Template helpers for the browser UI: the top bar's figures and human-readable durations."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django import template
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Q
+
+from core import clock
+from incidents.models import OPEN_STATUSES, Incident
+from incidents.selectors import severity_list, user_can_view_incidents
+
+register = template.Library()
+logger = logging.getLogger(__name__)
+
+# The on-call schedules (oncall/) are built alongside this UI: a ready-made status line wins,
+# else the user's current shift from `user_shifts`; with neither the region stays empty.
+ONCALL_STATUS_FUNCTIONS = ("oncall_status_for_user", "user_oncall_status")
+
+
+def oncall_status(user: AbstractBaseUser) -> str | None:
+    """One line such as "You are on call for Payments until Fri 09:00", or None.
+
+    Never raises: a missing or failing on-call app must not take the incident UI down with it.
+    """
+    try:
+        module = importlib.import_module("oncall.selectors")
+    except ImportError:
+        return None
+    function = next(
+        (getattr(module, name) for name in ONCALL_STATUS_FUNCTIONS if hasattr(module, name)), None
+    )
+    try:
+        if function is not None:
+            return _oncall_text(function(user=user))
+        if hasattr(module, "user_shifts"):
+            return _oncall_text(_current_shift(module.user_shifts, user))
+    except Exception:  # a bug there must not break every page here
+        logger.exception("oncall status lookup failed")
+    return None
+
+
+def _current_shift(user_shifts, user: AbstractBaseUser) -> Any:
+    now = clock.now()
+    shifts = user_shifts(user, start=now, end=now + timedelta(minutes=1))
+    return next((s for s in shifts if s.start_at <= now < s.end_at), None)
+
+
+def _oncall_text(result: Any) -> str | None:
+    if not result:
+        return None
+    if isinstance(result, str):
+        return result
+    schedule = getattr(result, "schedule", None) or getattr(result, "schedule_name", "")
+    schedule = getattr(schedule, "name", schedule)
+    until = getattr(result, "end_at", None) or getattr(result, "ends_at", None)
+    text = f"You are on call for {schedule}" if schedule else "You are on call"
+    if isinstance(until, datetime):
+        text += f" until {until:%a %H:%M}"
+    return text
+
+
+@register.simple_tag(takes_context=True)
+def oncall_line(context: template.Context) -> str | None:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    return oncall_status(user)
+
+
+@register.simple_tag(takes_context=True)
+def open_incident_counts(context: template.Context) -> list[dict[str, Any]]:
+    """Open incidents per severity, every severity listed (zeros too), in one query."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user_can_view_incidents(user):
+        return []
+    rows = severity_list().annotate(
+        open_count=Count("incidents", filter=Q(incidents__status__in=OPEN_STATUSES))
+    )
+    return [{"severity": severity, "count": severity.open_count} for severity in rows]
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """A calm, short duration: 45s, 12m, 3h 05m, 2d 4h."""
+    if value is None:
+        return "—"
+    seconds = max(int(value.total_seconds()), 0)
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes:02d}m" if minutes else f"{hours}h"
+    if minutes:
+        return f"{minutes}m"
+    return f"{seconds}s"
+
+
+@register.filter
+def since(value: datetime | None) -> str:
+    return duration(clock.now() - value) if value else "—"
+
+
+@register.simple_tag
+def ack_countdown(incident: Incident) -> dict[str, Any]:
+    """The acknowledge target: time left, or how far past it; `breached` turns it red."""
+    deadline = incident.triggered_at + incident.severity.ack_target
+    if incident.acknowledged_at:
+        late = incident.acknowledged_at > deadline
+        took = duration(incident.acknowledged_at - incident.triggered_at)
+        text = f"acknowledged in {took}" + (" (late)" if late else "")
+        return {"breached": late, "done": True, "text": text}
+    left = deadline - clock.now()
+    if left.total_seconds() >= 0:
+        return {"breached": False, "done": False, "text": f"ack due in {duration(left)}"}
+    return {"breached": True, "done": False, "text": f"ack overdue {duration(-left)}"}
+
+
+@register.simple_tag
+def stage_duration(incident: Incident, stage: str) -> dict[str, Any]:
+    """Time to acknowledge / mitigate / resolve, or the time elapsed so far when not reached."""
+    reached = getattr(incident, f"time_to_{stage}")
+    if reached is not None:
+        return {"done": True, "text": duration(reached)}
+    if not incident.is_open:
+        return {"done": False, "text": "—"}
+    return {"done": False, "text": f"{duration(clock.now() - incident.triggered_at)} so far"}
+
+
+@register.filter
+def severity_class(rank: int) -> str:
+    return f"sev sev-{min(int(rank), 4)}"
+
+
+EVENT_LABELS = {
+    "incident.declared": "Declared",
+    "incident.acknowledged": "Acknowledged",
+    "incident.unacknowledged": "Acknowledgement timed out",
+    "incident.mitigated": "Mitigated",
+    "incident.resolved": "Resolved",
+    "incident.closed": "Closed",
+    "incident.reopened": "Reopened",
+    "incident.severity_changed": "Severity changed",
+    "incident.updated": "Details changed",
+    "incident.role_assigned": "Role assigned",
+    "incident.role_unassigned": "Role ended",
+    "incident.note_added": "Note",
+    "incident.stakeholder_update_posted": "Stakeholder update",
+}
+
+
+@register.filter
+def event_label(kind: str) -> str:
+    """A timeline event kind in words; kinds from other apps fall back to their own name."""
+    if kind in EVENT_LABELS:
+        return EVENT_LABELS[kind]
+    return kind.rsplit(".", 1)[-1].replace("_", " ").capitalize()

@@ -1,0 +1,560 @@
+"""Browser views for responders: board, list, declare and the incident page ("war room").
+
+Views parse input, call a selector or service, and answer with a full page — or, for htmx
+requests, with only the region that changed plus an `incident-changed` event (HX-Trigger) that
+the other regions of the page listen for. Every form also works without JavaScript: POST, then
+redirect back. Domain errors become 400/403/404/409 answers with the service's own message.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.db.models import Max
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.errors import DomainError, NotFoundError, PermissionDeniedError, ValidationError
+from incidents import selectors, services
+from incidents.forms import (
+    DeclareForm,
+    IncidentFilterForm,
+    NoteForm,
+    RoleAssignForm,
+    RoleUnassignForm,
+    SeverityForm,
+    StakeholderUpdateForm,
+    TransitionForm,
+)
+from incidents.models import (
+    OPEN_STATUSES,
+    AssignmentKind,
+    Incident,
+    IncidentStatus,
+    Role,
+    Source,
+    TimelineEvent,
+)
+
+BOARD_LIMIT = 300  # open incidents shown on the board; more means the board is not the tool
+LIST_PAGE_SIZE = 50
+TIMELINE_LIMIT = 300
+TIMELINE_KINDS: dict[str, tuple[str, ...]] = {
+    "notes": ("incident.note_added",),
+    "status": (
+        "incident.declared",
+        "incident.acknowledged",
+        "incident.unacknowledged",
+        "incident.mitigated",
+        "incident.resolved",
+        "incident.closed",
+        "incident.reopened",
+    ),
+    "roles": ("incident.role_assigned", "incident.role_unassigned"),
+    "updates": ("incident.stakeholder_update_posted",),
+    "changes": ("incident.severity_changed", "incident.updated"),
+}
+TRANSITIONS: dict[str, Callable[..., Incident]] = {
+    "acknowledge": services.incident_acknowledge,
+    "mitigate": services.incident_mitigate,
+    "resolve": services.incident_resolve,
+    "close": services.incident_close,
+    "reopen": services.incident_reopen,
+}
+# Which keyword each transition service takes for the optional note.
+TRANSITION_NOTE = {"mitigate": "message", "resolve": "message", "reopen": "reason"}
+REGIONS = {
+    "incident-header": "incidents/partials/header.html",
+    "incident-actions": "incidents/partials/actions.html",
+    "incident-roles": "incidents/partials/roles.html",
+    "incident-timeline": "incidents/partials/timeline.html",
+    "incident-updates": "incidents/partials/updates.html",
+    "incident-related": "incidents/partials/related.html",
+    "note-form": "incidents/partials/note_form.html",
+    "update-composer": "incidents/partials/update_composer.html",
+}
+
+
+# --- plumbing ------------------------------------------------------------------------------------
+
+
+def login_required_htmx(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Like login_required, but an expired session in an htmx request reloads the login page."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        if request.htmx:
+            here = request.htmx.current_url_abs_path or "/"
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = f"{reverse('login')}?{urlencode({'next': here})}"
+            return response
+        return redirect_to_login(request.get_full_path())
+
+    return wrapper
+
+
+def domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Answer a domain error with its status and message, in the page's error region for htmx."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFoundError as error:
+            if request.htmx:
+                return error_response(request, error)
+            raise Http404(error.message) from error
+        except DomainError as error:
+            return error_response(request, error)
+
+    return wrapper
+
+
+def ui_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    return login_required_htmx(domain_errors(view))
+
+
+def error_response(request: HttpRequest, error: DomainError) -> HttpResponse:
+    context = {"message": error.message, "errors": error.errors, "status": error.status_code}
+    if request.htmx:
+        response = render(request, "partials/flash_error.html", context, status=error.status_code)
+        # htmx.config.responseHandling (base.html) swaps 400/403/404/409 answers; these headers
+        # put them in the page's error region whatever element asked.
+        response["HX-Retarget"] = "#flash"
+        response["HX-Reswap"] = "innerHTML"
+        return response
+    context["back"] = _safe_next(request, default=reverse("incidents:board"))
+    return render(request, "error.html", context, status=error.status_code)
+
+
+def changed(response: HttpResponse, region: str) -> HttpResponse:
+    """Tell the page's other regions that the incident changed (the sender is already fresh)."""
+    response["HX-Trigger"] = json.dumps({"incident-changed": {"region": region}})
+    return response
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or request.headers.get("Referer")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _invalid(form) -> ValidationError:
+    errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+    first = next(iter(form.errors.values()))[0] if form.errors else "Invalid input."
+    return ValidationError(str(first), errors=errors)
+
+
+# --- incident page context -----------------------------------------------------------------------
+
+
+@dataclass
+class IncidentPage:
+    """Everything the incident page's regions show, each part loaded only when a region uses it."""
+
+    request: HttpRequest
+    incident: Incident
+    order: str = "newest"
+    kind: str = ""
+    show_all: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def can_respond(self) -> bool:
+        return selectors.user_can_respond(self.request.user)
+
+    @cached_property
+    def commander(self):
+        return selectors.incident_commander(self.incident)
+
+    @cached_property
+    def services(self) -> list:
+        return list(self.incident.services.all())
+
+    @cached_property
+    def role_rows(self) -> list[dict[str, Any]]:
+        held = {(a.role_id, a.kind): a for a in self.incident.current_assignments}
+        return [
+            {
+                "role": role,
+                "slots": [
+                    {"kind": kind, "label": label, "assignment": held.get((role.pk, kind))}
+                    for kind, label in AssignmentKind.choices
+                ],
+            }
+            for role in Role.objects.all()
+        ]
+
+    @cached_property
+    def responders(self) -> list:
+        return list(RoleAssignForm().fields["user"].queryset)
+
+    @cached_property
+    def timeline(self) -> list[TimelineEvent]:
+        events = selectors.incident_timeline(
+            incident=self.incident,
+            newest_first=self.order != "oldest",
+            kinds=TIMELINE_KINDS.get(self.kind, ()),
+        )
+        if self.show_all:
+            return list(events)
+        return list(events[: TIMELINE_LIMIT + 1])
+
+    @property
+    def timeline_shown(self) -> list[TimelineEvent]:
+        return self.timeline if self.show_all else self.timeline[:TIMELINE_LIMIT]
+
+    @property
+    def timeline_truncated(self) -> bool:
+        return not self.show_all and len(self.timeline) > TIMELINE_LIMIT
+
+    @cached_property
+    def updates(self) -> list:
+        return list(self.incident.stakeholder_updates.select_related("created_by", "severity")[:20])
+
+    @cached_property
+    def severities(self) -> list:
+        return list(selectors.severity_list())
+
+    @cached_property
+    def alerts(self) -> list | None:
+        return _guarded_list("alerts.selectors", "incident_alert_list", self.incident)
+
+    @cached_property
+    def pages(self) -> list | None:
+        return _guarded_list("oncall.selectors", "incident_pages_list", self.incident.pk)
+
+    @cached_property
+    def can_escalate(self) -> bool:
+        return (
+            self.can_respond
+            and self.incident.status == IncidentStatus.TRIGGERED
+            and _escalate_now() is not None
+        )
+
+    @cached_property
+    def stamp(self) -> int:
+        return _timeline_stamp(self.incident.number)
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        return {
+            "incident": self.incident,
+            "page": self,
+            "timeline_kinds": list(TIMELINE_KINDS),
+            "note_form": NoteForm(),
+            "update_form": StakeholderUpdateForm(
+                initial={"body": selectors.stakeholder_update_draft(self.incident)}
+            ),
+            **self.extra,
+            **extra,
+        }
+
+
+def _guarded_list(module_name: str, function_name: str, argument: Any) -> list | None:
+    """A section fed by an app that may not exist yet: None hides the section."""
+    try:
+        function = getattr(importlib.import_module(module_name), function_name)
+    except (ImportError, AttributeError):
+        return None
+    return list(function(argument))
+
+
+def _escalate_now() -> Callable[..., Any] | None:
+    """The escalation engine's "escalate now", when oncall.services offers it (built alongside)."""
+    try:
+        return importlib.import_module("oncall.services").escalation_escalate_now
+    except (ImportError, AttributeError):
+        return None
+
+
+def _timeline_stamp(number: int) -> int:
+    """The newest timeline event id: every change writes one, so a new id means "changed"."""
+    return (
+        TimelineEvent.objects.filter(incident__number=number).aggregate(top=Max("id"))["top"] or 0
+    )
+
+
+def _incident_page(request: HttpRequest, number: int) -> IncidentPage:
+    incident = selectors.incident_get_for_user(user=request.user, number=number)
+    order = request.GET.get("order", "newest")
+    kind = request.GET.get("kind", "")
+    return IncidentPage(
+        request=request,
+        incident=incident,
+        order=order if order in {"newest", "oldest"} else "newest",
+        kind=kind if kind in TIMELINE_KINDS else "",
+        show_all=request.GET.get("all") == "1",
+    )
+
+
+def _region_response(
+    request: HttpRequest, page: IncidentPage, region: str, status: int = 200
+) -> HttpResponse:
+    return render(request, REGIONS[region], page.context(), status=status)
+
+
+def _after_change(request: HttpRequest, number: int, region: str) -> HttpResponse:
+    """htmx: the region that asked, freshly rendered, plus the event; otherwise back to the page."""
+    if request.htmx:
+        target = request.htmx.target
+        if target == "board":
+            return changed(_board_response(request, partial=True), "board")
+        region = target if target in REGIONS else region
+        page = _incident_page(request, number)
+        return changed(_region_response(request, page, region), region)
+    return redirect(_safe_next(request, default=reverse("incidents:detail", args=[number])))
+
+
+def _require_respond(request: HttpRequest) -> None:
+    # The services check again; this refuses early with the same answer for every action view.
+    if not selectors.user_can_respond(request.user):
+        raise PermissionDeniedError("You do not have permission to act on incidents.")
+
+
+def _incident_for_action(request: HttpRequest, number: int) -> Incident:
+    incident = selectors.incident_get_for_user(user=request.user, number=number)
+    _require_respond(request)
+    return incident
+
+
+# --- board and list ------------------------------------------------------------------------------
+
+
+def _board_response(request: HttpRequest, *, partial: bool) -> HttpResponse:
+    incidents = list(
+        selectors.incident_list(
+            user=request.user, filters=selectors.IncidentFilters(open_only=True)
+        ).order_by("severity__rank", "created_at", "id")[:BOARD_LIMIT]
+    )
+    for incident in incidents:
+        incident.commander = selectors.incident_commander(incident)
+    columns = [
+        {
+            "status": status,
+            "label": status.label,
+            "incidents": [i for i in incidents if i.status == status],
+        }
+        for status in OPEN_STATUSES
+    ]
+    context = {
+        "columns": columns,
+        "total": len(incidents),
+        "truncated": len(incidents) == BOARD_LIMIT,
+        "can_respond": selectors.user_can_respond(request.user),
+    }
+    template = "incidents/partials/board.html" if partial else "incidents/board.html"
+    return render(request, template, context)
+
+
+@require_GET
+@ui_view
+def board(request: HttpRequest) -> HttpResponse:
+    return _board_response(request, partial=bool(request.htmx))
+
+
+@require_GET
+@ui_view
+def incident_list(request: HttpRequest) -> HttpResponse:
+    form = IncidentFilterForm(request.GET or None)
+    queryset = selectors.incident_list(user=request.user, filters=form.to_filters())
+    paginator = Paginator(queryset, LIST_PAGE_SIZE)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    for incident in page_obj.object_list:
+        incident.commander = selectors.incident_commander(incident)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page_obj": page_obj, "query": query.urlencode()}
+    template = "incidents/partials/list_results.html" if request.htmx else "incidents/list.html"
+    return render(request, template, context)
+
+
+@require_GET
+@ui_view
+def open_counts(request: HttpRequest) -> HttpResponse:
+    return render(request, "partials/open_counts.html")
+
+
+# --- declare -------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@ui_view
+def declare(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm(services.DECLARE_PERMISSION):
+        raise PermissionDeniedError("You do not have permission to declare incidents.")
+    form = DeclareForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        incident = services.incident_create(
+            title=data["title"],
+            severity=data["severity"],
+            services=data["services"],
+            summary=data["summary"],
+            commander=data["commander"] or request.user,
+            actor=request.user,
+            source=Source.WEB,
+        )
+        messages.success(request, f"Incident #{incident.number} declared.")
+        return redirect("incidents:detail", number=incident.number)
+    status = 400 if form.is_bound else 200
+    return render(request, "incidents/declare.html", {"form": form}, status=status)
+
+
+# --- incident page -------------------------------------------------------------------------------
+
+
+@require_GET
+@ui_view
+def incident_detail(request: HttpRequest, number: int) -> HttpResponse:
+    page = _incident_page(request, number)
+    if request.htmx and request.htmx.target in REGIONS:
+        return _region_response(request, page, request.htmx.target)
+    return render(request, "incidents/detail.html", page.context())
+
+
+@require_GET
+@ui_view
+def incident_region(request: HttpRequest, number: int, region: str) -> HttpResponse:
+    if region not in REGIONS:
+        raise Http404("No such part of the incident page.")
+    return _region_response(request, _incident_page(request, number), region)
+
+
+@require_GET
+@ui_view
+def incident_stamp(request: HttpRequest, number: int) -> HttpResponse:
+    """Polled every few seconds: answers `incident-changed` when someone else changed it."""
+    if not selectors.user_can_view_incidents(request.user):
+        raise NotFoundError(f"Incident #{number} does not exist.")
+    stamp = _timeline_stamp(number)
+    response = render(request, "incidents/partials/stamp.html", {"number": number, "stamp": stamp})
+    seen = request.GET.get("stamp", "")
+    if seen.isdigit() and int(seen) != stamp and request.GET.get("sync") != "1":
+        changed(response, "stamp")
+    return response
+
+
+@require_POST
+@ui_view
+def incident_transition(request: HttpRequest, number: int, action: str) -> HttpResponse:
+    if action == "escalate":
+        return _escalate(request, number)
+    if action not in TRANSITIONS:
+        raise Http404("No such action.")
+    incident = _incident_for_action(request, number)
+    form = TransitionForm(request.POST)
+    kwargs: dict[str, Any] = {}
+    if form.is_valid() and form.cleaned_data["note"] and action in TRANSITION_NOTE:
+        kwargs[TRANSITION_NOTE[action]] = form.cleaned_data["note"]
+    TRANSITIONS[action](incident=incident, actor=request.user, source=Source.WEB, **kwargs)
+    if not request.htmx:
+        messages.success(request, f"Incident #{number}: {action} done.")
+    return _after_change(request, number, "incident-actions")
+
+
+def _escalate(request: HttpRequest, number: int) -> HttpResponse:
+    escalate_now = _escalate_now()
+    if escalate_now is None:
+        raise Http404("Escalation is not available.")
+    incident = _incident_for_action(request, number)
+    escalate_now(incident=incident, actor=request.user, source=Source.WEB)
+    if not request.htmx:
+        messages.success(request, f"Incident #{number}: escalated to the next level.")
+    return _after_change(request, number, "incident-actions")
+
+
+@require_POST
+@ui_view
+def incident_severity(request: HttpRequest, number: int) -> HttpResponse:
+    incident = _incident_for_action(request, number)
+    form = SeverityForm(request.POST)
+    if not form.is_valid():
+        raise _invalid(form)
+    services.incident_change_severity(
+        incident=incident,
+        severity=form.cleaned_data["severity"],
+        actor=request.user,
+        source=Source.WEB,
+    )
+    return _after_change(request, number, "incident-actions")
+
+
+@require_POST
+@ui_view
+def incident_role_assign(request: HttpRequest, number: int) -> HttpResponse:
+    incident = _incident_for_action(request, number)
+    form = RoleAssignForm(request.POST)
+    if not form.is_valid():
+        raise _invalid(form)
+    data = form.cleaned_data
+    services.incident_assign_role(
+        incident=incident,
+        role=data["role"],
+        kind=data["kind"],
+        user=request.user if data["me"] else data["user"],
+        actor=request.user,
+        source=Source.WEB,
+    )
+    return _after_change(request, number, "incident-roles")
+
+
+@require_POST
+@ui_view
+def incident_role_unassign(request: HttpRequest, number: int) -> HttpResponse:
+    incident = _incident_for_action(request, number)
+    form = RoleUnassignForm(request.POST)
+    if not form.is_valid():
+        raise _invalid(form)
+    services.incident_unassign_role(
+        incident=incident,
+        role=form.cleaned_data["role"],
+        kind=form.cleaned_data["kind"],
+        actor=request.user,
+        source=Source.WEB,
+    )
+    return _after_change(request, number, "incident-roles")
+
+
+@require_POST
+@ui_view
+def incident_note(request: HttpRequest, number: int) -> HttpResponse:
+    incident = _incident_for_action(request, number)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        raise _invalid(form)
+    services.incident_add_note(
+        incident=incident, text=form.cleaned_data["text"], actor=request.user, source=Source.WEB
+    )
+    return _after_change(request, number, "note-form")
+
+
+@require_POST
+@ui_view
+def incident_update_post(request: HttpRequest, number: int) -> HttpResponse:
+    incident = _incident_for_action(request, number)
+    form = StakeholderUpdateForm(request.POST)
+    if not form.is_valid():
+        raise _invalid(form)
+    services.incident_post_stakeholder_update(
+        incident=incident, actor=request.user, source=Source.WEB, **form.cleaned_data
+    )
+    if not request.htmx:
+        messages.success(request, "Stakeholder update posted.")
+    return _after_change(request, number, "update-composer")
