@@ -1,0 +1,94 @@
+"""Slack channel: a DM to the person (or a post to a channel target) with Acknowledge/Resolve
+buttons, through slack-sdk's WebClient at SLACK_API_URL with SLACK_BOT_TOKEN.
+
+The person's Slack id is the rule's address, else looked up by e-mail (users.lookupByEmail).
+The buttons carry action ids `incident_acknowledge` / `incident_resolve` and the incident id
+as value; the Slack app's interaction handler answers them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from oncall.channels import DeliveryResult
+from oncall.formatting import PageSummary, page_summary
+
+TRANSIENT_ERRORS = {
+    "ratelimited",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+}
+
+
+def message_blocks(summary: PageSummary) -> list[dict]:
+    def button(label: str, action: str, style: str) -> dict:
+        return {
+            "type": "button",
+            "text": {"type": "plain_text", "text": label},
+            "action_id": action,
+            "value": str(summary.incident_id),
+            "style": style,
+        }
+
+    return [
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": f"*{summary.title}*\n<{summary.url}|Open incident>"},
+        },
+        {
+            "type": "actions",
+            "block_id": f"incident-{summary.incident_id}",
+            "elements": [
+                button("Acknowledge", "incident_acknowledge", "primary"),
+                button("Resolve", "incident_resolve", "danger"),
+            ],
+        },
+    ]
+
+
+class SlackChannel:
+    def send(self, page) -> DeliveryResult:
+        if not settings.SLACK_BOT_TOKEN:
+            return DeliveryResult(ok=False, permanent=True, error="Slack is not configured.")
+        client = WebClient(
+            token=settings.SLACK_BOT_TOKEN,
+            base_url=settings.SLACK_API_URL,
+            timeout=settings.FIREBELL_NOTIFY_TIMEOUT_SECONDS,
+        )
+        summary = page_summary(page)
+        try:
+            channel = page.address or self._user_id(client, page)
+            if not channel:
+                return DeliveryResult(
+                    ok=False, permanent=True, error="No Slack user for this person."
+                )
+            response = client.chat_postMessage(
+                channel=channel, text=summary.title, blocks=message_blocks(summary)
+            )
+        except SlackApiError as exc:
+            error = exc.response.get("error", "") if exc.response is not None else ""
+            status = exc.response.status_code if exc.response is not None else 0
+            transient = status == 429 or status >= 500 or error in TRANSIENT_ERRORS
+            return DeliveryResult(
+                ok=False,
+                permanent=not transient,
+                provider_response={"status": status, "error": error},
+                error=f"Slack: {error or status}",
+            )
+        except (SlackClientError, OSError) as exc:
+            return DeliveryResult(ok=False, permanent=False, error=f"Slack: {type(exc).__name__}")
+        return DeliveryResult(
+            ok=True,
+            provider_response={"channel": response.get("channel"), "ts": response.get("ts")},
+        )
+
+    @staticmethod
+    def _user_id(client: WebClient, page) -> str:
+        if page.user is None or not page.user.email:
+            return ""
+        found = client.users_lookupByEmail(email=page.user.email)
+        return (found.get("user") or {}).get("id", "")

@@ -1,0 +1,61 @@
+"""Losing every queued message (what a Redis restart without persistence does) loses no page:
+the database holds every due step and pending page, and the beat sweep finds them.
+
+The real `DEBUG RESTART` is not used: the shared Redis runs without persistence, so restarting it
+would wipe every other database on it. Purging our test broker has the same effect on our tasks.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from firebell.celery import app as celery_app
+from oncall.models import Page, PageStatus
+from tests.oncall.conftest import T0, declare, person, policy_of, tick
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def tasks_to_the_broker():
+    celery_app.control.purge()
+    celery_app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = True
+        celery_app.control.purge()
+
+
+def test_steps_and_deliveries_lost_with_the_broker_are_recovered_by_the_sweep_exactly_once(
+    db, standins, tasks_to_the_broker
+):
+    first, second = person("fran-first"), person("stu-second")
+    policy = policy_of("Lossy", (5, [first]), (5, [second]))
+    for n in range(5):
+        declare(policy, title=f"Lost {n}")  # each queues its first step on the broker
+    assert celery_app.control.purge() == 5  # ... and the broker loses them all
+    assert not Page.objects.exists()
+    celery_app.conf.task_always_eager = True  # from now on the tick's tasks run in-process
+    tick(T0)
+    assert len(standins.emails_to(first)) == 5
+    tick(T0 + timedelta(minutes=5))
+    assert len(standins.emails_to(second)) == 5
+    assert Page.objects.filter(status=PageStatus.SENT).count() == 10
+
+
+def test_a_delivery_lost_with_the_broker_is_requeued_once_its_queue_mark_is_stale(
+    db, standins, tasks_to_the_broker
+):
+    only = person("oli-only")
+    incident = declare(policy_of("Lossy", (30, [only])))
+    tick(T0)  # the sweep performs the step here; its delivery task goes to the broker
+    assert celery_app.control.purge() == 2  # the first step's task and the delivery: lost
+    celery_app.conf.task_always_eager = True
+    assert Page.objects.get(incident=incident).status == PageStatus.PENDING
+    assert tick(T0 + timedelta(seconds=10))["deliveries"] == 0  # queued recently: not yet
+    assert tick(T0 + timedelta(seconds=31))["deliveries"] == 1
+    assert len(standins.emails_to(only)) == 1
+    assert tick(T0 + timedelta(minutes=5))["deliveries"] == 0

@@ -1,0 +1,60 @@
+"""A local SMTP server (aiosmtpd) that records every message: the e-mail stand-in for tests."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class _Recorder:
+    def __init__(self, server: RecordingSMTPServer) -> None:
+        self.server = server
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.server.refused:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        with self.server.lock:
+            self.server.messages.append(message)
+        return "250 Message accepted for delivery"
+
+
+class RecordingSMTPServer:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.refused: set[str] = set()
+        self.lock = threading.Lock()
+        self.port = _free_port()
+        self._controller = Controller(_Recorder(self), hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> RecordingSMTPServer:
+        self._controller.start()
+        return self
+
+    def take(self, to: str | None = None) -> list[EmailMessage]:
+        with self.lock:
+            taken = [m for m in self.messages if to is None or to in m["To"]]
+            self.messages = [m for m in self.messages if m not in taken]
+        return taken
+
+    def assert_nothing_unexpected(self) -> None:
+        with self.lock:
+            left = [(m["To"], m["Subject"]) for m in self.messages]
+        assert not left, f"SMTP stand-in received messages the test did not expect: {left}"
+
+    def stop(self) -> None:
+        self._controller.stop()
