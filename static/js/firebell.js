@@ -1,0 +1,67 @@
+/* Firebell's few lines of JavaScript: everything else is htmx attributes in the templates. */
+(function () {
+  "use strict";
+
+  /* A polling region skips its refresh while the user is inside it (focus, an open <details>,
+     a text field being typed in), so a refresh never steals focus or closes a form. */
+  window.firebellIdle = function (id) {
+    var region = document.getElementById(id);
+    if (!region) return true;
+    if (region.contains(document.activeElement) && document.activeElement !== document.body) return false;
+    if (region.querySelector("details[open]")) return false;
+    return true;
+  };
+
+  /* A form nobody has typed into yet (and that is not focused) may be replaced by a fresher one. */
+  window.firebellPristine = function (id) {
+    var form = document.getElementById(id);
+    if (!form) return false;
+    if (form.contains(document.activeElement)) return false;
+    return Array.prototype.every.call(form.querySelectorAll("textarea, input[type=text]"), function (field) {
+      return field.value === field.defaultValue;
+    });
+  };
+
+  function flash(html) {
+    var region = document.getElementById("flash");
+    if (region) region.innerHTML = html;
+  }
+
+  function escapeHtml(text) {
+    var div = document.createElement("div");
+    div.textContent = text;
+    return div.innerHTML;
+  }
+
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest(".flash-close");
+    if (close) close.parentElement.remove();
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    // A new action clears the previous action's message; background polls leave it alone.
+    var verb = event.detail.requestConfig && event.detail.requestConfig.verb;
+    if (verb && verb !== "get") flash("");
+  });
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    if ([400, 403, 404, 409].indexOf(status) >= 0) return; // the server's message is shown
+    flash('<div class="flash flash-error"><strong>Firebell answered ' + status +
+      ".</strong> Nothing was changed on this page; try again in a moment." +
+      '<button type="button" class="flash-close" aria-label="Dismiss">×</button></div>');
+  });
+
+  var offline = false;
+  document.addEventListener("htmx:sendError", function () {
+    if (offline) return;
+    offline = true;
+    flash('<div class="flash flash-warn">' + escapeHtml("Cannot reach Firebell. The page keeps trying; what you see may be out of date.") + "</div>");
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (offline && event.detail.successful) {
+      offline = false;
+      flash("");
+    }
+  });
+})();

@@ -1,0 +1,47 @@
+"""Screens at 1280 x 800 with realistic data; FIREBELL_SCREENSHOTS=1 saves them in docs/.
+
+FIREBELL_SCREENSHOTS=1 .venv/bin/pytest tests/browser/test_screenshots.py
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import Page, expect
+
+from tests.browser.seed import seed_board
+
+pytestmark = pytest.mark.browser
+DOCS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+
+
+def _folder(tmp_path: Path) -> Path:
+    if os.environ.get("FIREBELL_SCREENSHOTS") == "1":
+        DOCS.mkdir(parents=True, exist_ok=True)
+        return DOCS
+    return tmp_path
+
+
+def test_screens_render_with_realistic_data(page: Page, live_server, login, defaults, tmp_path):
+    seeded = seed_board()
+    folder = _folder(tmp_path)
+    login(seeded["people"]["rita"])
+    expect(page.locator(".board-column.column-triggered")).to_contain_text("Login page")
+    page.screenshot(path=str(folder / "board.png"))
+
+    page.goto(f"{live_server.url}/incidents/{seeded['main'].number}/")
+    expect(page.locator("#incident-timeline")).to_contain_text("Error rate down")
+    page.screenshot(path=str(folder / "incident.png"))
+
+    page.goto(f"{live_server.url}/incidents/declare/")
+    expect(page.get_by_label("Title")).to_be_focused()
+    page.screenshot(path=str(folder / "declare.png"))
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/incidents/{seeded['main'].number}/")
+    page.screenshot(path=str(folder / "incident-phone.png"))
+    for name in ("board", "incident", "declare", "incident-phone"):
+        assert (folder / f"{name}.png").stat().st_size > 10_000
