@@ -1,0 +1,468 @@
+"""Alert intake: integrations, durable deliveries, dedup, grouping and recovery.
+
+The request path calls `delivery_record` (one INSERT, then a task queued after commit). The
+worker calls `delivery_process`, which upserts alerts, attaches them to the open incident of their
+group or opens one, and resolves incidents whose alerts have all recovered. A beat sweep runs
+`deliveries_sweep` for deliveries whose task was lost (broker down, worker killed).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils.dateparse import parse_datetime
+
+from alerts.models import (
+    Alert,
+    AlertDelivery,
+    AlertGroup,
+    AlertStatus,
+    DeliveryStatus,
+    Integration,
+    intake_key_hash,
+)
+from alerts.types import AlertSignal
+from core import clock
+from core.errors import PermissionDeniedError, ValidationError
+from incidents import services as incident_services
+from incidents.models import Incident, IncidentStatus, Service, Severity, Source
+
+logger = logging.getLogger(__name__)
+
+CONFIGURE_PERMISSION = "alerts.change_integration"
+MAX_PROCESS_ATTEMPTS = 5
+SWEEP_GRACE = timedelta(seconds=10)
+
+
+def _require_configure(actor: AbstractBaseUser | None) -> None:
+    if actor is not None and not actor.has_perm(CONFIGURE_PERMISSION):
+        raise PermissionDeniedError("You do not have permission to configure integrations.")
+
+
+def _new_key() -> tuple[str, str]:
+    key = secrets.token_urlsafe(24)
+    return key, intake_key_hash(key)
+
+
+# --- Integrations ---------------------------------------------------------------------------
+
+
+def integration_create(
+    *,
+    service: Service,
+    kind: str,
+    name: str,
+    actor: AbstractBaseUser | None,
+    default_severity: Severity | None = None,
+    **options,
+) -> tuple[Integration, str]:
+    """Create an integration; returns it with its intake key, which is never shown again."""
+    _require_configure(actor)
+    if Integration.objects.filter(service=service, name=name).exists():
+        raise ValidationError(
+            f"Service {service.slug} already has an integration named {name!r}.",
+            errors={"name": ["Already used for this service."]},
+        )
+    key, key_hash = _new_key()
+    integration = Integration.objects.create(
+        service=service,
+        kind=kind,
+        name=name,
+        key_hash=key_hash,
+        key_prefix=key[:6],
+        default_severity=default_severity or Severity.objects.get(rank=3),
+        **options,
+    )
+    return integration, key
+
+
+def integration_rotate_key(*, integration: Integration, actor: AbstractBaseUser | None) -> str:
+    """Replace the intake key; the old one stops working at once. Returns the new key."""
+    _require_configure(actor)
+    key, key_hash = _new_key()
+    integration.key_hash, integration.key_prefix = key_hash, key[:6]
+    integration.key_rotated_at = clock.now()
+    integration.save(update_fields=["key_hash", "key_prefix", "key_rotated_at"])
+    return key
+
+
+def integration_set_maintenance(
+    *, integration: Integration, until: datetime | None, actor: AbstractBaseUser | None
+) -> Integration:
+    """Start maintenance until `until` (alerts stored, nobody paged), or end it with None."""
+    _require_configure(actor)
+    if until is not None and until <= clock.now():
+        raise ValidationError("Maintenance must end in the future.", errors={"until": ["Past."]})
+    integration.maintenance_until = until
+    integration.save(update_fields=["maintenance_until"])
+    return integration
+
+
+# --- Deliveries -----------------------------------------------------------------------------
+
+
+def delivery_record(
+    *,
+    integration: Integration,
+    body: str,
+    headers: dict[str, str],
+    source_ip: str | None,
+    signals: list[AlertSignal] | None,
+    error: str = "",
+) -> AlertDelivery:
+    """Store a webhook request as received; with signals it is queued for processing.
+
+    `signals=None` records a rejected delivery (with `error`), kept for the integration's page.
+    """
+    accepted = signals is not None
+    delivery = AlertDelivery.objects.create(
+        integration=integration,
+        received_at=clock.now(),
+        body=body,
+        headers=headers,
+        source_ip=source_ip,
+        status=DeliveryStatus.PENDING if accepted else DeliveryStatus.REJECTED,
+        error=error,
+        signals=[signal.to_json() for signal in signals or []],
+    )
+    if accepted and signals:
+        transaction.on_commit(lambda: _queue_processing(delivery.pk))
+    elif accepted:
+        AlertDelivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.PROCESSED, processed_at=delivery.received_at
+        )
+    return delivery
+
+
+def _queue_processing(delivery_id: int) -> None:
+    # A broker that is down must not fail the request: the delivery is stored and the sweep
+    # picks it up once the broker is back.
+    from alerts.tasks import delivery_process_task
+
+    try:
+        delivery_process_task.apply_async((delivery_id,), retry=False)
+    except Exception:
+        logger.warning(
+            "Could not queue delivery %s; the sweep will process it", delivery_id, exc_info=True
+        )
+
+
+def delivery_process(*, delivery_id: int) -> str:
+    """Process one stored delivery exactly once; safe to call again (it then does nothing)."""
+    try:
+        with transaction.atomic():
+            delivery = (
+                AlertDelivery.objects.select_for_update(skip_locked=True)
+                .select_related("integration", "integration__default_severity")
+                .filter(pk=delivery_id, status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED])
+                .first()
+            )
+            if delivery is None:
+                return f"delivery {delivery_id}: nothing to do"
+            signals = [AlertSignal.from_json(item) for item in delivery.signals]
+            touched = alert_signals_ingest(integration=delivery.integration, signals=signals)
+            delivery.status, delivery.processed_at = DeliveryStatus.PROCESSED, clock.now()
+            delivery.attempts += 1
+            delivery.error = ""
+            delivery.save(update_fields=["status", "processed_at", "attempts", "error"])
+            return f"delivery {delivery_id}: {len(signals)} alerts, incidents {touched}"
+    except Exception as exc:
+        # Recorded on the delivery, never lost: the sweep tries again, up to a bound.
+        logger.exception("Processing delivery %s failed", delivery_id)
+        AlertDelivery.objects.filter(pk=delivery_id).update(
+            status=DeliveryStatus.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            attempts=F("attempts") + 1,
+        )
+        return f"delivery {delivery_id}: failed ({type(exc).__name__})"
+
+
+def deliveries_sweep(*, limit: int = 500) -> int:
+    """Process deliveries left behind by a lost task; returns how many it processed."""
+    cutoff = clock.now() - SWEEP_GRACE
+    waiting = list(
+        AlertDelivery.objects.filter(
+            Q(status=DeliveryStatus.PENDING, received_at__lt=cutoff)
+            | Q(status=DeliveryStatus.FAILED, attempts__lt=MAX_PROCESS_ATTEMPTS),
+        )
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    done = 0
+    for delivery_id in waiting:
+        if "failed" not in delivery_process(delivery_id=delivery_id):
+            done += 1
+    return done
+
+
+# --- Alerts, groups, incidents ----------------------------------------------------------------
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return parse_datetime(value) if value else None
+
+
+def _severity_for(integration: Integration, signal: AlertSignal, severities: dict) -> Severity:
+    rank = integration.severity_rank_for(signal.severity)
+    return severities.get(rank) or integration.default_severity
+
+
+def alert_signals_ingest(*, integration: Integration, signals: list[AlertSignal]) -> list[int]:
+    """Apply signals to alerts and incidents; returns the numbers of the incidents touched.
+
+    Call inside a transaction. Idempotent: the same signals again only bump counts and times.
+    """
+    now = clock.now()
+    latest = {signal.fingerprint: signal for signal in signals}  # a repeat in one body: last wins
+    severities = {severity.rank: severity for severity in Severity.objects.all()}
+    alerts = _alerts_upsert(integration, list(latest.values()), severities, now)
+    touched: dict[int, Incident] = {}
+    firing = [a for a in alerts if a.status == AlertStatus.FIRING]
+    for group_key, members in _by_group(firing).items():
+        incident = _attach_to_group(integration, group_key, members, latest, severities, now)
+        touched[incident.pk] = incident
+    for alert in alerts:
+        if alert.incident_id is None:
+            continue
+        if alert.incident_id not in touched:
+            touched[alert.incident_id] = Incident.objects.get(pk=alert.incident_id)
+        incident = touched[alert.incident_id]
+        if (
+            latest[alert.fingerprint].status == "acknowledged"
+            and incident.status == IncidentStatus.TRIGGERED
+        ):
+            touched[incident.pk] = incident_services.incident_acknowledge(
+                incident=incident, actor=None, source=Source.ALERT
+            )
+    for incident in touched.values():
+        _resolve_if_recovered(integration, incident)
+    return sorted(incident.number for incident in touched.values())
+
+
+def _alerts_upsert(integration, signals, severities, now) -> list[Alert]:
+    fingerprints = [signal.fingerprint for signal in signals]
+    existing = {
+        alert.fingerprint: alert
+        for alert in Alert.objects.select_for_update().filter(
+            integration=integration, fingerprint__in=fingerprints
+        )
+    }
+    changed, created = [], []
+    for signal in signals:
+        alert = existing.get(signal.fingerprint)
+        if alert is None:
+            if signal.status == "acknowledged":
+                continue  # as at PagerDuty: an ack for an unknown key is accepted and ignored
+            if signal.status == "resolved" and signal.raw.get("event_action") == "resolve":
+                continue  # a PagerDuty resolve for an unknown key, likewise
+            alert = Alert(
+                integration=integration,
+                fingerprint=signal.fingerprint,
+                first_seen_at=now,
+                delivery_count=0,
+            )
+            created.append(alert)
+        else:
+            changed.append(alert)
+        _apply_signal(alert, signal, severities, integration, now)
+    if created:
+        try:
+            with transaction.atomic():
+                Alert.objects.bulk_create(created)
+        except IntegrityError:
+            # Another worker created some of them meanwhile: take the slow, row-by-row path.
+            return _alerts_upsert_one_by_one(integration, signals, severities, now)
+    if changed:
+        Alert.objects.bulk_update(changed, fields=ALERT_UPDATE_FIELDS)
+    return created + changed
+
+
+ALERT_UPDATE_FIELDS = [
+    "group_key",
+    "title",
+    "description",
+    "status",
+    "severity",
+    "source",
+    "labels",
+    "annotations",
+    "links",
+    "raw",
+    "starts_at",
+    "ends_at",
+    "last_seen_at",
+    "resolved_at",
+    "delivery_count",
+    "incident",
+]
+
+
+def _alerts_upsert_one_by_one(integration, signals, severities, now) -> list[Alert]:
+    alerts = []
+    for signal in signals:
+        for _ in range(3):
+            alert = (
+                Alert.objects.select_for_update()
+                .filter(integration=integration, fingerprint=signal.fingerprint)
+                .first()
+            )
+            if alert is None and signal.status == "acknowledged":
+                break
+            if alert is None:
+                alert = Alert(
+                    integration=integration,
+                    fingerprint=signal.fingerprint,
+                    first_seen_at=now,
+                    delivery_count=0,
+                )
+            _apply_signal(alert, signal, severities, integration, now)
+            try:
+                with transaction.atomic():
+                    alert.save()
+                alerts.append(alert)
+                break
+            except IntegrityError:
+                continue
+    return alerts
+
+
+def _apply_signal(alert: Alert, signal: AlertSignal, severities, integration, now) -> None:
+    was_resolved = alert.pk is not None and alert.status == AlertStatus.RESOLVED
+    alert.group_key = _group_key(integration, signal)[:512]
+    alert.title = signal.title[:500]
+    alert.description = signal.description
+    alert.severity = _severity_for(integration, signal, severities)
+    alert.source = signal.source[:255]
+    alert.labels, alert.annotations, alert.links = signal.labels, signal.annotations, signal.links
+    alert.raw = signal.raw
+    alert.starts_at = _parse_time(signal.starts_at) or alert.starts_at or now
+    alert.ends_at = _parse_time(signal.ends_at)
+    alert.last_seen_at = now
+    alert.delivery_count += 1
+    if signal.status == "resolved":
+        if alert.status != AlertStatus.RESOLVED:
+            alert.resolved_at = now
+        alert.status = AlertStatus.RESOLVED
+    elif signal.status == "firing":
+        if was_resolved:
+            alert.incident = None  # fires again: a new occurrence joins whatever group is open
+            alert.resolved_at = None
+        alert.status = AlertStatus.FIRING
+    elif not alert.status:
+        alert.status = AlertStatus.FIRING
+
+
+def _group_key(integration: Integration, signal: AlertSignal) -> str:
+    if not integration.group_by_labels:
+        return signal.group_key
+    values = (f"{label}={signal.labels.get(label, '')}" for label in integration.group_by_labels)
+    return "labels:" + ",".join(values)
+
+
+def _by_group(alerts: Iterable[Alert]) -> dict[str, list[Alert]]:
+    groups: dict[str, list[Alert]] = {}
+    for alert in alerts:
+        groups.setdefault(alert.group_key, []).append(alert)
+    return groups
+
+
+def _attach_to_group(integration, group_key, members, latest, severities, now) -> Incident:
+    """Put firing alerts on the open incident of their group, opening one if there is none."""
+    group = _open_group(integration, group_key, members, latest, now)
+    incident = group.incident
+    joining = [alert for alert in members if alert.incident_id != incident.pk]
+    if joining:
+        Alert.objects.filter(pk__in=[alert.pk for alert in joining]).update(incident=incident)
+        for alert in joining:
+            alert.incident = incident
+        if not getattr(group, "just_opened", False):
+            incident_services.timeline_event_record(
+                incident=incident,
+                kind="incident.alerts_attached",
+                actor=None,
+                source=Source.ALERT,
+                message=f"{len(joining)} alert(s) joined: "
+                + "; ".join(alert.title for alert in joining[:5])
+                + ("…" if len(joining) > 5 else ""),
+                data={
+                    "integration": integration.name,
+                    "count": len(joining),
+                    "fingerprints": [alert.fingerprint for alert in joining[:50]],
+                },
+            )
+    return incident
+
+
+def _open_group(integration, group_key, members, latest, now) -> AlertGroup:
+    for _ in range(5):
+        group = (
+            AlertGroup.objects.select_for_update(of=("self",))
+            .select_related("incident")
+            .filter(integration=integration, group_key=group_key, is_open=True)
+            .first()
+        )
+        if group is not None:
+            return group
+        try:
+            with transaction.atomic():
+                group = AlertGroup.objects.create(
+                    integration=integration, group_key=group_key, created_at=now
+                )
+                group.incident = _open_incident(integration, members, latest, now)
+                group.save(update_fields=["incident"])
+                group.just_opened = True
+                return group
+        except IntegrityError:
+            continue  # another worker opened this group first; join it
+    raise RuntimeError(f"could not open or find the group {group_key!r}")
+
+
+def _open_incident(integration, members, latest, now) -> Incident:
+    first = latest[members[0].fingerprint]
+    severity = min((alert.severity for alert in members), key=lambda severity: severity.rank)
+    paging = not integration.in_maintenance(now)
+    incident = incident_services.incident_create(
+        title=(first.group_title or first.title)[:200],
+        severity=severity,
+        actor=None,
+        source=Source.ALERT,
+        summary=first.description,
+        services=[integration.service],
+        paging=paging,
+        origin={
+            "integration": integration.name,
+            "integration_id": integration.pk,
+            "alerts": len(members),
+            "maintenance": not paging,
+        },
+    )
+    return incident
+
+
+def _resolve_if_recovered(integration: Integration, incident: Incident) -> None:
+    if not integration.auto_resolve:
+        return
+    incident.refresh_from_db(fields=["status"])
+    if not incident.is_open:
+        return
+    if Alert.objects.filter(incident=incident, status=AlertStatus.FIRING).exists():
+        return
+    if not Alert.objects.filter(incident=incident).exists():
+        return
+    incident_services.incident_resolve(
+        incident=incident,
+        actor=None,
+        source=Source.ALERT,
+        message="All alerts of this incident have resolved.",
+    )
+
+
+def alert_groups_close_for_incident(*, incident_id: int) -> None:
+    """Stop new alerts from joining an ended incident; they open a new one instead."""
+    AlertGroup.objects.filter(incident_id=incident_id, is_open=True).update(is_open=False)

@@ -1,0 +1,88 @@
+"""Prometheus Alertmanager webhook, payload version 4, to alert signals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alerts.types import AlertSignal, PayloadError
+from integrations.inbound import (
+    link,
+    optional_string,
+    require_object,
+    stable_hash,
+    string_map,
+    timestamp,
+)
+
+STATUSES = {"firing", "resolved"}
+MAX_ALERTS = 5_000
+
+
+def alert_list(payload: dict[str, Any]) -> list[Any]:
+    alerts = payload.get("alerts")
+    if not isinstance(alerts, list):
+        raise PayloadError("alerts", "is required and must be an array")
+    if len(alerts) > MAX_ALERTS:
+        raise PayloadError("alerts", f"has more than {MAX_ALERTS} alerts")
+    return alerts
+
+
+def group_title(common_labels: dict[str, str], common_annotations: dict[str, str]) -> str:
+    name = common_labels.get("alertname", "")
+    service = common_labels.get("service") or common_labels.get("job") or ""
+    summary = common_annotations.get("summary", "")
+    title = summary or name or "Alert"
+    return f"{title} ({service})" if service and service not in title else title
+
+
+def parse_alert(
+    alert: Any, index: int, *, group_key: str, common_title: str, receiver: str
+) -> AlertSignal:
+    field = f"alerts[{index}]"
+    alert = require_object(alert, field)
+    status = optional_string(alert, "status", f"{field}.status") or "firing"
+    if status not in STATUSES:
+        raise PayloadError(f"{field}.status", f"must be 'firing' or 'resolved', not {status!r}")
+    labels = string_map(alert.get("labels"), f"{field}.labels")
+    annotations = string_map(alert.get("annotations"), f"{field}.annotations")
+    fingerprint = optional_string(alert, "fingerprint", f"{field}.fingerprint", max_length=255)
+    if not fingerprint:
+        if not labels:
+            raise PayloadError(f"{field}", "needs a fingerprint or labels to identify it")
+        fingerprint = stable_hash(sorted(labels.items()))
+    name = labels.get("alertname", "")
+    instance = labels.get("instance", "")
+    title = annotations.get("summary") or " on ".join(part for part in (name, instance) if part)
+    generator = link(alert.get("generatorURL"), "Source", f"{field}.generatorURL")
+    if not group_key:
+        group_key = "labels:" + stable_hash(name, labels.get("service", ""))
+    return AlertSignal(
+        fingerprint=fingerprint,
+        group_key=group_key,
+        status=status,
+        title=title or "Alert",
+        group_title=common_title or name or title,
+        description=annotations.get("description", ""),
+        severity=labels.get("severity"),
+        source=instance or receiver,
+        labels=labels,
+        annotations=annotations,
+        links=[generator] if generator else [],
+        starts_at=timestamp(alert.get("startsAt"), f"{field}.startsAt"),
+        ends_at=timestamp(alert.get("endsAt"), f"{field}.endsAt"),
+        raw=alert,
+    )
+
+
+def parse(payload: Any) -> list[AlertSignal]:
+    payload = require_object(payload, "body")
+    alerts = alert_list(payload)
+    group_key = optional_string(payload, "groupKey", "groupKey", max_length=512)
+    common_labels = string_map(payload.get("commonLabels"), "commonLabels")
+    common_annotations = string_map(payload.get("commonAnnotations"), "commonAnnotations")
+    receiver = optional_string(payload, "receiver", "receiver", max_length=255)
+    common_title = group_title(common_labels, common_annotations)
+    return [
+        parse_alert(alert, index, group_key=group_key, common_title=common_title, receiver=receiver)
+        for index, alert in enumerate(alerts)
+    ]
