@@ -43,10 +43,91 @@ def integration_recent_deliveries(*, integration: Integration) -> QuerySet:
     ]
 
 
-def incident_alert_list(incident) -> QuerySet:
-    """Alerts of an incident, firing first, newest first."""
-    return (
+def incident_alert_list(incident) -> list[Alert]:
+    """Alerts of an incident, firing first, newest first; at most INCIDENT_ALERTS_SHOWN (a storm
+    attaches thousands). Each carries `web_links`: its links whose address is http(s), safe to
+    put in an `href` (a sender could send `javascript:` URLs)."""
+    alerts = list(
         Alert.objects.filter(incident=incident)
         .select_related("integration", "severity")
-        .order_by("status", "-last_seen_at", "-id")
+        .defer("raw", "description")
+        .order_by("status", "-last_seen_at", "-id")[:INCIDENT_ALERTS_SHOWN]
     )
+    for alert in alerts:
+        alert.web_links = _web_links(alert.links)
+    return alerts
+
+
+def _web_links(links: object) -> list[dict[str, str]]:
+    if not isinstance(links, list):
+        return []
+    safe = []
+    for item in links:
+        href = item.get("href") if isinstance(item, dict) else item
+        if isinstance(href, str) and href.lower().startswith(("https://", "http://")):
+            text = item.get("text") if isinstance(item, dict) else None
+            safe.append({"href": href, "text": str(text or "Link")})
+    return safe
+
+
+# --- Integrations page and API ----------------------------------------------------------------
+
+VIEW_PERMISSION = "alerts.view_integration"
+INCIDENT_ALERTS_SHOWN = 100
+# Where each kind posts; PagerDuty senders put the key in the body (`routing_key`), not the URL.
+INTAKE_PATHS = {
+    "alertmanager": "/hooks/alertmanager/{key}",
+    "grafana": "/hooks/grafana/{key}",
+    "generic": "/hooks/generic/{key}",
+    "pagerduty": "/v2/enqueue",
+}
+
+
+def user_can_view_integrations(user: AbstractBaseUser) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm(VIEW_PERMISSION))
+
+
+def user_can_configure_integrations(user: AbstractBaseUser) -> bool:
+    from alerts.services import CONFIGURE_PERMISSION
+
+    return bool(user and user.is_authenticated and user.has_perm(CONFIGURE_PERMISSION))
+
+
+def integration_intake_url(*, kind: str, key: str) -> str:
+    """The address a sender posts to, with `key` in it (for PagerDuty: the Events API URL)."""
+    from django.conf import settings
+
+    return settings.PUBLIC_BASE_URL + INTAKE_PATHS[kind].format(key=key)
+
+
+def integration_masked_intake_url(integration: Integration) -> str:
+    """The intake URL with only the key's first characters: safe to show at any time."""
+    return integration_intake_url(kind=integration.kind, key=integration.masked_key)
+
+
+def integration_overview_list(*, user: AbstractBaseUser) -> QuerySet:
+    """`integration_list` plus `last_delivery_at` / `last_delivery_status`, in one query."""
+    from django.db.models import OuterRef, Subquery
+
+    latest = AlertDelivery.objects.filter(integration=OuterRef("pk")).order_by(
+        "-received_at", "-id"
+    )
+    return integration_list(user=user).annotate(
+        last_delivery_at=Subquery(latest.values("received_at")[:1]),
+        last_delivery_status=Subquery(latest.values("status")[:1]),
+    )
+
+
+def integration_delivery_list(
+    *, integration: Integration, limit: int = RECENT_DELIVERIES
+) -> QuerySet:
+    """The latest deliveries, newest first, without their (possibly large) bodies."""
+    return (
+        AlertDelivery.objects.filter(integration=integration)
+        .defer("body", "headers", "signals")
+        .order_by("-received_at", "-id")[:limit]
+    )
+
+
+def incident_alert_count(incident) -> int:
+    return Alert.objects.filter(incident=incident).count()

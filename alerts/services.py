@@ -466,3 +466,129 @@ def _resolve_if_recovered(integration: Integration, incident: Incident) -> None:
 def alert_groups_close_for_incident(*, incident_id: int) -> None:
     """Stop new alerts from joining an ended incident; they open a new one instead."""
     AlertGroup.objects.filter(incident_id=incident_id, is_open=True).update(is_open=False)
+
+
+# --- Integration settings (API and browser) -------------------------------------------------------
+
+INTEGRATION_SETTINGS = (
+    "name",
+    "enabled",
+    "severity_label",
+    "severity_mapping",
+    "default_severity",
+    "group_by_labels",
+    "auto_resolve",
+)
+MAX_MAPPING_ENTRIES = 50
+MAX_GROUP_LABELS = 20
+
+
+def _invalid(field: str, reason: str) -> ValidationError:
+    return ValidationError(f"{field}: {reason}", errors={field: [reason]})
+
+
+def _text(field: str, value: object, max_length: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _invalid(field, "Required: a non-empty text.")
+    if len(value.strip()) > max_length:
+        raise _invalid(field, f"At most {max_length} characters.")
+    return value.strip()
+
+
+def _severity(field: str, value: object, severities: dict[int, Severity]) -> Severity:
+    """A Severity from itself, its rank (3) or its name ("SEV-3", any case)."""
+    if isinstance(value, Severity):
+        return value
+    rank: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        rank = value
+    elif isinstance(value, str):
+        by_name = {severity.name.lower(): rank for rank, severity in severities.items()}
+        text = value.strip().lower()
+        rank = int(text) if text.isascii() and text.isdigit() and len(text) < 4 else None
+        rank = by_name.get(text, rank)
+    if rank not in severities:
+        names = ", ".join(severity.name for severity in severities.values())
+        raise _invalid(field, f"Unknown severity {value!r}; use a rank or one of {names}.")
+    return severities[rank]
+
+
+def _severity_mapping(value: object, severities: dict[int, Severity]) -> dict[str, int]:
+    if not isinstance(value, dict):
+        raise _invalid("severity_mapping", 'Must be an object such as {"critical": 1}.')
+    if len(value) > MAX_MAPPING_ENTRIES:
+        raise _invalid("severity_mapping", f"At most {MAX_MAPPING_ENTRIES} entries.")
+    mapping = {}
+    for label_value, target in value.items():
+        key = _text("severity_mapping", label_value, 60).lower()
+        mapping[key] = _severity(f"severity_mapping.{key}", target, severities).rank
+    return mapping
+
+
+def _group_labels(value: object) -> list[str]:
+    if not isinstance(value, list):
+        raise _invalid("group_by_labels", "Must be a list of label names.")
+    if len(value) > MAX_GROUP_LABELS:
+        raise _invalid("group_by_labels", f"At most {MAX_GROUP_LABELS} labels.")
+    labels = [_text("group_by_labels", label, 100) for label in value]
+    if len(set(labels)) != len(labels):
+        raise _invalid("group_by_labels", "A label is listed twice.")
+    return labels
+
+
+def integration_settings_clean(**settings: object) -> dict[str, object]:
+    """Check and normalise integration settings (the keys of INTEGRATION_SETTINGS).
+
+    Returns them ready to store (names stripped, mapping keys lower-case with severity ranks as
+    values, `default_severity` a Severity); raises ValidationError naming the first bad field.
+    Pure apart from reading the severities.
+    """
+    unknown = sorted(set(settings) - set(INTEGRATION_SETTINGS))
+    if unknown:
+        errors = {name: ["Unknown field."] for name in unknown}
+        raise ValidationError(f"Unknown setting {unknown[0]!r}.", errors=errors)
+    severities = {severity.rank: severity for severity in Severity.objects.all()}
+    cleaned: dict[str, object] = {}
+    for field, value in settings.items():
+        if field in {"enabled", "auto_resolve"}:
+            if not isinstance(value, bool):
+                raise _invalid(field, "Must be true or false.")
+            cleaned[field] = value
+        elif field == "name":
+            cleaned[field] = _text(field, value, 120)
+        elif field == "severity_label":
+            cleaned[field] = _text(field, value, 60)
+        elif field == "default_severity":
+            cleaned[field] = _severity(field, value, severities)
+        elif field == "severity_mapping":
+            cleaned[field] = _severity_mapping(value, severities)
+        else:
+            cleaned[field] = _group_labels(value)
+    return cleaned
+
+
+def integration_update(
+    *, integration: Integration, actor: AbstractBaseUser | None, **changes: object
+) -> Integration:
+    """Change an integration's settings; settings not given stay as they are.
+
+    Needs `alerts.change_integration` (PermissionDeniedError). Raises ValidationError naming the
+    field for a bad value or a name the service already uses. Disabling makes the intake key
+    answer 404 at once; alerts already stored are kept. Idempotent.
+    """
+    _require_configure(actor)
+    cleaned = integration_settings_clean(**changes)
+    name = cleaned.get("name")
+    taken = Integration.objects.filter(service_id=integration.service_id, name=name).exclude(
+        pk=integration.pk
+    )
+    if name is not None and taken.exists():
+        raise _invalid("name", "Already used for this service.")
+    for field, value in cleaned.items():
+        setattr(integration, field, value)
+    try:
+        with transaction.atomic():
+            integration.save(update_fields=list(cleaned))
+    except IntegrityError:  # the same name saved by someone else meanwhile
+        raise _invalid("name", "Already used for this service.") from None
+    return integration
