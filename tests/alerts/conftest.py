@@ -2,19 +2,17 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from alerts.services import integration_create
 from incidents.models import Severity
 from tests.factories import ServiceFactory
 
-FIXTURES = Path(
-    os.environ.get("FIREBELL_SHARED_FIXTURES", settings.BASE_DIR.parent / "shared" / "fixtures")
-)
+# Real captures (Alertmanager 0.25, the `pagerduty` 7.2.0 client), copied from the team's shared
+# fixtures so the suite runs from any clone; each folder's README says how they were produced.
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HOOK_PATHS = {
     "alertmanager": "/hooks/alertmanager/{key}",
     "grafana": "/hooks/grafana/{key}",
@@ -25,7 +23,7 @@ HOOK_PATHS = {
 def fixture_body(relative: str) -> dict:
     path = FIXTURES / relative
     if not path.exists():
-        pytest.fail(f"Captured fixture {path} is missing (set FIREBELL_SHARED_FIXTURES)")
+        pytest.fail(f"Captured fixture {path} is missing")
     return json.loads(path.read_text())
 
 

@@ -1,4 +1,4 @@
-"""Prometheus Alertmanager webhooks, replayed from real captures in shared/fixtures."""
+"""Prometheus Alertmanager webhooks, replayed from real captures in tests/fixtures."""
 
 from __future__ import annotations
 

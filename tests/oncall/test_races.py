@@ -3,12 +3,9 @@ beat sweep on the same due incidents; acknowledgements racing due steps."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import connections
 from django.db.models import Q
 
 from core import clock
@@ -16,31 +13,11 @@ from incidents import services as incident_services
 from incidents.models import Source
 from oncall import services
 from oncall.models import Page, PageStatus
+from tests.concurrency import run_together
 from tests.oncall.conftest import T0, declare, person, policy_of
 
 pytestmark = pytest.mark.postgres
 INCIDENTS = 24
-
-
-def run_together(*jobs: Callable[[], object]) -> list[BaseException]:
-    """Start every job at the same moment in its own thread (own connection); return errors."""
-    barrier, errors = threading.Barrier(len(jobs)), []
-
-    def runner(job):
-        try:
-            barrier.wait()
-            job()
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
 
 
 @pytest.fixture
