@@ -9,6 +9,8 @@ from alerts.models import Alert, AlertDelivery, Integration, intake_key_hash
 from core.errors import NotFoundError
 
 RECENT_DELIVERIES = 50
+INCIDENT_ALERTS_SHOWN = 100
+ALERT_LABELS_SHOWN = 12
 
 
 def integration_get_by_key(*, kind: str, key: str) -> Integration | None:
@@ -32,7 +34,7 @@ def integration_list(*, user: AbstractBaseUser) -> QuerySet:
 
 def integration_get_for_user(*, user: AbstractBaseUser, pk: int) -> Integration:
     try:
-        return integration_list(user=user).get(pk=pk)
+        return integration_overview_list(user=user).get(pk=pk)
     except (Integration.DoesNotExist, ValueError, OverflowError):
         raise NotFoundError(f"Integration {pk} does not exist.") from None
 
@@ -45,8 +47,8 @@ def integration_recent_deliveries(*, integration: Integration) -> QuerySet:
 
 def incident_alert_list(incident) -> list[Alert]:
     """Alerts of an incident, firing first, newest first; at most INCIDENT_ALERTS_SHOWN (a storm
-    attaches thousands). Each carries `web_links`: its links whose address is http(s), safe to
-    put in an `href` (a sender could send `javascript:` URLs)."""
+    attaches thousands). Each carries `web_links`, its links whose address is http(s) and so safe
+    in an `href` (a sender could send `javascript:` URLs), and `label_pairs`, sorted and capped."""
     alerts = list(
         Alert.objects.filter(incident=incident)
         .select_related("integration", "severity")
@@ -55,6 +57,8 @@ def incident_alert_list(incident) -> list[Alert]:
     )
     for alert in alerts:
         alert.web_links = _web_links(alert.links)
+        labels = alert.labels if isinstance(alert.labels, dict) else {}
+        alert.label_pairs = sorted(labels.items())[:ALERT_LABELS_SHOWN]
     return alerts
 
 
@@ -73,7 +77,6 @@ def _web_links(links: object) -> list[dict[str, str]]:
 # --- Integrations page and API ----------------------------------------------------------------
 
 VIEW_PERMISSION = "alerts.view_integration"
-INCIDENT_ALERTS_SHOWN = 100
 # Where each kind posts; PagerDuty senders put the key in the body (`routing_key`), not the URL.
 INTAKE_PATHS = {
     "alertmanager": "/hooks/alertmanager/{key}",

@@ -3,4 +3,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("core.urls_api")),
     path("", include("incidents.urls_api")),
+    path("", include("alerts.urls_api")),
 ]

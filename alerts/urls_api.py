@@ -1,0 +1,25 @@
+from django.urls import path
+
+from alerts import api
+
+INTEGRATION = "integrations/<int:pk>/"
+
+urlpatterns = [
+    path("integrations/", api.IntegrationListApi.as_view(), name="api-integration-list"),
+    path(INTEGRATION, api.IntegrationDetailApi.as_view(), name="api-integration-detail"),
+    path(
+        f"{INTEGRATION}rotate-key/",
+        api.IntegrationRotateKeyApi.as_view(),
+        name="api-integration-rotate-key",
+    ),
+    path(
+        f"{INTEGRATION}maintenance/",
+        api.IntegrationMaintenanceApi.as_view(),
+        name="api-integration-maintenance",
+    ),
+    path(
+        f"{INTEGRATION}deliveries/",
+        api.IntegrationDeliveriesApi.as_view(),
+        name="api-integration-deliveries",
+    ),
+]
