@@ -10,6 +10,7 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("", include("integrations.urls")),
+    path("slack/", include("integrations.slack.urls")),
     path("oncall/", include("oncall.urls")),
     path("api/v1/", include("firebell.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -22,5 +23,6 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("alerts.urls")),
     path("", include("incidents.urls")),
 ]

@@ -38,6 +38,32 @@
     if (close) close.parentElement.remove();
   });
 
+  /* <button data-copy="#id">: copy that element's text (clipboard API, else a selection). */
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source) return;
+    var text = source.textContent.trim();
+    function done() {
+      button.textContent = "Copied";
+      setTimeout(function () { button.textContent = "Copy"; }, 2000);
+    }
+    function fallback() {
+      var range = document.createRange();
+      range.selectNodeContents(source);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      try { if (document.execCommand("copy")) done(); } catch (e) { /* text stays selected */ }
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, fallback);
+    } else {
+      fallback();
+    }
+  });
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     // A new action clears the previous action's message; background polls leave it alone.
     var verb = event.detail.requestConfig && event.detail.requestConfig.verb;

@@ -1,0 +1,273 @@
+"""Browser views of the integrations pages: list and create, and one integration's page.
+
+The same plumbing as the incident pages (incidents.views): views parse input and call
+alerts.selectors / alerts.services; an htmx request gets the region that changed plus an
+`integration-changed` event (HX-Trigger) the other regions listen for; without JavaScript every
+form posts and redirects back. The intake key is in a page only right after create or rotate:
+an htmx rotate answers with it directly, a plain form parks it in the session for the very next
+page of that integration, which removes it as it shows it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from alerts import selectors, services
+from alerts.forms import IntegrationCreateForm, IntegrationSettingsForm, MaintenanceForm
+from alerts.models import Integration
+from core import clock
+from core.errors import PermissionDeniedError, ValidationError
+from incidents.views import ui_view
+
+SESSION_KEY = "integration_key_once"
+REGIONS = {
+    "integration-header": "alerts/partials/header.html",
+    "integration-key": "alerts/partials/key.html",
+    "integration-controls": "alerts/partials/controls.html",
+    "integration-settings": "alerts/partials/settings.html",
+    "integration-deliveries": "alerts/partials/deliveries.html",
+}
+
+_TEST_ALERT = {
+    "status": "firing",
+    "labels": {"alertname": "FirebellTest", "severity": "warning"},
+    "annotations": {"summary": "Test alert from Firebell's setup page"},
+}
+TEST_PAYLOADS = {
+    "alertmanager": lambda key: {"version": "4", "status": "firing", "alerts": [_TEST_ALERT]},
+    "grafana": lambda key: {"version": "1", "status": "firing", "alerts": [_TEST_ALERT]},
+    "generic": lambda key: {
+        "title": "Test alert from Firebell's setup page",
+        "severity": "warning",
+        "source": "curl",
+        "dedup_key": "firebell-test",
+    },
+    "pagerduty": lambda key: {
+        "routing_key": key,
+        "event_action": "trigger",
+        "payload": {
+            "summary": "Test alert from Firebell's setup page",
+            "source": "curl",
+            "severity": "warning",
+        },
+    },
+}
+
+
+def _invalid(form: Any) -> ValidationError:
+    errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+    field, reasons = next(iter(errors.items()))
+    prefix = "" if field == "__all__" else f"{form.fields[field].label or field}: "
+    return ValidationError(f"{prefix}{reasons[0]}", errors=errors)
+
+
+def _require_view(request: HttpRequest) -> None:
+    if not selectors.user_can_view_integrations(request.user):
+        raise PermissionDeniedError("You do not have permission to view integrations.")
+
+
+def _require_configure(request: HttpRequest) -> None:
+    # The services check again; refusing here first gives every view the same early answer.
+    if not selectors.user_can_configure_integrations(request.user):
+        raise PermissionDeniedError("You do not have permission to configure integrations.")
+
+
+@dataclass
+class IntegrationPage:
+    """What the regions of an integration's page show, each loaded only when a region uses it."""
+
+    request: HttpRequest
+    integration: Integration
+    key: str | None = None  # the full intake key, right after create or rotate only
+
+    @cached_property
+    def can_configure(self) -> bool:
+        return selectors.user_can_configure_integrations(self.request.user)
+
+    @cached_property
+    def in_maintenance(self) -> bool:
+        return self.integration.in_maintenance(clock.now())
+
+    @cached_property
+    def intake_url(self) -> str:
+        if self.key:
+            return selectors.integration_intake_url(kind=self.integration.kind, key=self.key)
+        return selectors.integration_masked_intake_url(self.integration)
+
+    @cached_property
+    def shown_key(self) -> str:
+        return self.key or self.integration.masked_key
+
+    @cached_property
+    def base_url(self) -> str:
+        return selectors.integration_intake_url(kind="pagerduty", key="").removesuffix(
+            "/v2/enqueue"
+        )
+
+    @cached_property
+    def test_payload(self) -> str:
+        """A small valid body for this kind, for the page's "send a test alert" command."""
+        return json.dumps(TEST_PAYLOADS[self.integration.kind](self.shown_key))
+
+    @cached_property
+    def deliveries(self) -> list:
+        return list(selectors.integration_delivery_list(integration=self.integration))
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        integration = self.integration
+        return {
+            "integration": integration,
+            "page": self,
+            "settings_form": IntegrationSettingsForm(
+                initial=IntegrationSettingsForm.initial_for(integration)
+            ),
+            "maintenance_form": MaintenanceForm(initial={"minutes": "60"}),
+            **extra,
+        }
+
+
+def _page(request: HttpRequest, pk: int, key: str | None = None) -> IntegrationPage:
+    integration = selectors.integration_get_for_user(user=request.user, pk=pk)
+    return IntegrationPage(request=request, integration=integration, key=key)
+
+
+def _after_change(
+    request: HttpRequest, pk: int, region: str, *, key: str | None = None
+) -> HttpResponse:
+    """htmx: the region that asked, fresh, plus the event; otherwise back to the page."""
+    if request.htmx:
+        page = _page(request, pk, key=key)
+        response = render(request, REGIONS[region], page.context())
+        response["HX-Trigger"] = json.dumps({"integration-changed": {"region": region}})
+        return response
+    if key:
+        request.session[SESSION_KEY] = {"pk": pk, "key": key}
+    return redirect("alerts:integration", pk=pk)
+
+
+# --- list and create -----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@ui_view
+def integration_list(request: HttpRequest) -> HttpResponse:
+    _require_view(request)
+    form = None
+    if selectors.user_can_configure_integrations(request.user):
+        form = IntegrationCreateForm(request.POST or None)
+    elif request.method == "POST":
+        _require_configure(request)
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            integration, key = _create(request, form.cleaned_data)
+        except ValidationError as error:  # e.g. the name is taken: shown on its field
+            for field, reasons in (error.errors or {"__all__": [error.message]}).items():
+                for reason in reasons:
+                    form.add_error(field if field in form.fields else None, reason)
+        else:
+            request.session[SESSION_KEY] = {"pk": integration.pk, "key": key}
+            messages.success(request, f"Integration {integration.name} created.")
+            return redirect("alerts:integration", pk=integration.pk)
+    context = {
+        "integrations": list(selectors.integration_overview_list(user=request.user)),
+        "form": form,
+        "now": clock.now(),
+    }
+    status = 400 if form is not None and form.is_bound else 200
+    return render(request, "alerts/list.html", context, status=status)
+
+
+def _create(request: HttpRequest, data: dict[str, Any]) -> tuple[Integration, str]:
+    settings = services.integration_settings_clean(
+        name=data["name"], default_severity=data["default_severity"]
+    )
+    return services.integration_create(
+        service=data["service"], kind=data["kind"], actor=request.user, **settings
+    )
+
+
+# --- one integration -----------------------------------------------------------------------------
+
+
+@require_GET
+@ui_view
+def integration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    page = _page(request, pk)
+    if request.htmx and request.htmx.target in REGIONS:
+        return render(request, REGIONS[request.htmx.target], page.context())
+    once = request.session.get(SESSION_KEY)
+    if isinstance(once, dict) and once.get("pk") == page.integration.pk:
+        del request.session[SESSION_KEY]
+        page.key = str(once.get("key", "")) or None
+    return render(request, "alerts/detail.html", page.context())
+
+
+@require_GET
+@ui_view
+def integration_region(request: HttpRequest, pk: int, region: str) -> HttpResponse:
+    if region not in REGIONS:
+        raise Http404("No such part of the integration page.")
+    return render(request, REGIONS[region], _page(request, pk).context())
+
+
+def _integration_for_change(request: HttpRequest, pk: int) -> Integration:
+    integration = selectors.integration_get_for_user(user=request.user, pk=pk)
+    _require_configure(request)
+    return integration
+
+
+@require_POST
+@ui_view
+def integration_rotate_key(request: HttpRequest, pk: int) -> HttpResponse:
+    integration = _integration_for_change(request, pk)
+    key = services.integration_rotate_key(integration=integration, actor=request.user)
+    if not request.htmx:
+        messages.warning(request, "New intake key: the previous one no longer works.")
+    return _after_change(request, pk, "integration-key", key=key)
+
+
+@require_POST
+@ui_view
+def integration_enabled(request: HttpRequest, pk: int) -> HttpResponse:
+    integration = _integration_for_change(request, pk)
+    enabled = request.POST.get("enabled")
+    if enabled not in {"0", "1"}:
+        raise ValidationError("Say enabled=1 or enabled=0.", errors={"enabled": ["Required."]})
+    services.integration_update(integration=integration, actor=request.user, enabled=enabled == "1")
+    return _after_change(request, pk, "integration-controls")
+
+
+@require_POST
+@ui_view
+def integration_maintenance(request: HttpRequest, pk: int) -> HttpResponse:
+    integration = _integration_for_change(request, pk)
+    if request.POST.get("action") == "end":
+        until = None
+    else:
+        form = MaintenanceForm(request.POST)
+        if not form.is_valid():
+            raise _invalid(form)
+        until = form.end
+    services.integration_set_maintenance(integration=integration, until=until, actor=request.user)
+    return _after_change(request, pk, "integration-controls")
+
+
+@require_POST
+@ui_view
+def integration_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    integration = _integration_for_change(request, pk)
+    form = IntegrationSettingsForm(request.POST)
+    if not form.is_valid():
+        raise _invalid(form)
+    services.integration_update(integration=integration, actor=request.user, **form.cleaned_data)
+    if not request.htmx:
+        messages.success(request, "Settings saved.")
+    return _after_change(request, pk, "integration-settings")
