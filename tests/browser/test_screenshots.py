@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from playwright.sync_api import Page, expect
 
 from tests.browser.seed import seed_board
+from tests.browser.seed_integrations import seed_integrations
 
 pytestmark = pytest.mark.browser
 DOCS = Path(settings.BASE_DIR) / "docs" / "screenshots"
@@ -44,4 +46,25 @@ def test_screens_render_with_realistic_data(page: Page, live_server, login, defa
     page.goto(f"{live_server.url}/incidents/{seeded['main'].number}/")
     page.screenshot(path=str(folder / "incident-phone.png"))
     for name in ("board", "incident", "declare", "incident-phone"):
+        assert (folder / f"{name}.png").stat().st_size > 10_000
+
+
+def test_integration_screens_render_with_realistic_data(
+    page: Page, live_server, login, defaults, tmp_path
+):
+    seeded = seed_board()
+    made = seed_integrations()
+    folder = _folder(tmp_path)
+    login(seeded["people"]["rita"])
+    rita = seeded["people"]["rita"]
+    rita.groups.add(Group.objects.get(name="Admin"))  # sees the forms an admin sees
+
+    page.goto(f"{live_server.url}/integrations/")
+    expect(page.locator(".integration-table")).to_contain_text("prod-alertmanager")
+    page.screenshot(path=str(folder / "integrations.png"))
+
+    page.goto(f"{live_server.url}/integrations/{made['alertmanager'].pk}/")
+    expect(page.locator("#integration-deliveries")).to_contain_text("Rejected")
+    page.screenshot(path=str(folder / "integration-detail.png"), full_page=True)
+    for name in ("integrations", "integration-detail"):
         assert (folder / f"{name}.png").stat().st_size > 10_000
