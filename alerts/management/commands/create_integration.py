@@ -1,21 +1,14 @@
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from alerts.models import IntegrationKind
+from alerts.selectors import integration_intake_url
 from alerts.services import integration_create
 from core.errors import DomainError
 from incidents.models import Service, Severity
 
-PATHS = {
-    "alertmanager": "/hooks/alertmanager/{key}",
-    "grafana": "/hooks/grafana/{key}",
-    "generic": "/hooks/generic/{key}",
-    "pagerduty": "/v2/enqueue",
-}
-
 
 def intake_url(kind: str, key: str) -> str:
-    return settings.PUBLIC_BASE_URL + PATHS[kind].format(key=key)
+    return integration_intake_url(kind=kind, key=key)
 
 
 class Command(BaseCommand):
