@@ -76,11 +76,31 @@ def read_json(request: HttpRequest) -> tuple[str, Any]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise Rejection(400, "The body is not valid UTF-8.", "body", "not UTF-8") from None
+    # PostgreSQL stores no NUL character in text or jsonb: one would make the delivery
+    # unstorable (and a 503 that the sender retries forever), so it becomes U+FFFD.
+    text = text.replace("\x00", NUL_REPLACEMENT)
     try:
-        return text, json.loads(text)
+        payload = json.loads(text)
     except (ValueError, RecursionError) as exc:
         reason = f"not valid JSON: {exc}"[:300]
         raise Rejection(400, f"The body is {reason}", "body", reason) from None
+    if "\\u0000" in text:
+        payload = without_nul(payload)
+    return text, payload
+
+
+NUL_REPLACEMENT = "\ufffd"
+
+
+def without_nul(value: Any) -> Any:
+    """`value` with every NUL character in its strings (keys too) replaced."""
+    if isinstance(value, str):
+        return value.replace("\x00", NUL_REPLACEMENT)
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    return value
 
 
 def kept_headers(request: HttpRequest) -> dict[str, str]:

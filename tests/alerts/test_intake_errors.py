@@ -10,12 +10,13 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alerts.models import AlertDelivery, DeliveryStatus
+from alerts.models import Alert, AlertDelivery, DeliveryStatus
 from alerts.services import deliveries_sweep, integration_set_maintenance
 from core import clock
 from firebell.celery import app as celery_app
 from incidents.models import Incident, TimelineEvent
 from tests.alerts.conftest import fixture_body
+from tests.concurrency import broker_switched_to
 
 FIRING = "alertmanager/01-diskspacelow-firing.json"
 
@@ -120,6 +121,22 @@ def test_each_alertmanager_schema_error_is_a_400(post_hook, make_integration, mu
 
 
 @pytest.mark.django_db
+def test_nul_characters_are_replaced_not_refused(post_hook, make_integration):
+    # PostgreSQL refuses NUL in text and jsonb; an escaped or raw NUL must not turn into a 503
+    # that Alertmanager would retry forever.
+    integration = make_integration(kind="generic")
+    body = {"title": "Disk\u0000full", "details": {"host\u0000": "db-1\u0000"}}
+    response = post_hook(integration, body)
+    assert response.status_code == 202, response.content
+    alert = Alert.objects.get()
+    assert alert.title == "Disk\ufffdfull"
+    assert alert.labels == {"host\ufffd": "db-1\ufffd"}
+    raw = post_hook(integration, None, raw=b'{"title": "raw\x00nul"}')
+    assert raw.status_code == 202, raw.content
+    assert Alert.objects.filter(title="raw\ufffdnul").exists()
+
+
+@pytest.mark.django_db
 def test_maintenance_stores_alerts_and_opens_an_incident_that_pages_nobody(
     post_hook, make_integration
 ):
@@ -147,29 +164,23 @@ def test_maintenance_ends_at_its_end_time(post_hook, make_integration):
 @pytest.fixture
 def broker_down(settings):
     """Producers see a broker that refuses connections (a closed port), as when Redis is down."""
-    original = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
-    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
+    eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
-    _forget_broker_connections()
-    yield
-    celery_app.conf.broker_url, celery_app.conf.task_always_eager = original
-    _forget_broker_connections()
-
-
-def _forget_broker_connections() -> None:
-    # Drop (without closing: kombu's shared producer pools may still hold them) the cached
-    # connection and producer pools, so the next publish connects to the current broker_url.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    try:
+        with broker_switched_to("redis://127.0.0.1:1/0"):
+            yield
+    finally:
+        celery_app.conf.task_always_eager = eager
 
 
 @pytest.mark.django_db
 def test_with_the_broker_down_deliveries_are_stored_and_the_sweep_processes_them(
-    post_hook, make_integration, broker_down
+    post_hook, make_integration, broker_down, caplog
 ):
     integration = make_integration()
     response = post_hook(integration, fixture_body(FIRING))
     assert response.status_code == 202
+    assert "the sweep will process it" in caplog.text  # the task could not be queued
     delivery = AlertDelivery.objects.get()
     assert delivery.status == DeliveryStatus.PENDING
     assert Incident.objects.count() == 0

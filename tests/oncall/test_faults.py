@@ -10,14 +10,19 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+import redis
 from django.utils import timezone
 
 from oncall.models import Page, PageStatus
 from oncall.tasks import escalation_tick_task
+from tests.concurrency import broker_switched_to
 from tests.oncall.conftest import declare, person, policy_of
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres]
@@ -25,13 +30,16 @@ INCIDENTS = 30
 
 
 @pytest.fixture
-def celery_worker_env(standins):
-    return {
+def celery_worker_env(request, standins):
+    env = {
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(standins.smtp.port),
         "FIREBELL_PAGE_LEASE_SECONDS": "2",
         "FIREBELL_PAGE_REQUEUE_SECONDS": "1",
     }
+    if getattr(request, "param", None) == "private-redis":
+        env["CELERY_BROKER_URL"] = request.getfixturevalue("private_redis").url
+    return env
 
 
 def wait_for(condition, *, what: str, timeout=60.0, interval=0.1, log=lambda: "") -> None:
@@ -84,3 +92,96 @@ def test_a_worker_killed_mid_escalation_is_finished_by_the_sweep_after_restart_w
     # once); anything else exactly once.
     assert INCIDENTS <= len(emails) <= INCIDENTS + retried
     assert sent_before_kill < INCIDENTS, "the kill came after everything was sent: not a fault"
+
+
+# --- Redis restarted mid-run --------------------------------------------------------------------
+
+
+@dataclass
+class PrivateRedis:
+    """A redis-server of the test's own (no persistence, like production's broker here), so it
+    can be restarted without touching the shared server's other databases."""
+
+    port: int
+    directory: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                *("redis-server", "--bind", "127.0.0.1", "--port", str(self.port)),
+                *("--save", "", "--appendonly", "no", "--dir", str(self.directory)),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        client = redis.Redis(port=self.port)
+        wait_for(lambda: self._answers(client), what="the private Redis to answer", timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()  # as abrupt as a crash: nothing queued survives
+            self.process.wait(timeout=10)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    @staticmethod
+    def _answers(client: redis.Redis) -> bool:
+        try:
+            return bool(client.ping())
+        except redis.ConnectionError:
+            return False
+
+
+@pytest.fixture
+def private_redis(tmp_path) -> PrivateRedis:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = PrivateRedis(port=port, directory=tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def publish_to(private_redis):
+    """Tasks the test queues go to the private Redis too (as the web process's would)."""
+    with broker_switched_to(private_redis.url):
+        yield
+
+
+@pytest.mark.parametrize(
+    "celery_worker_env", [pytest.param("private-redis", id="private-redis")], indirect=True
+)
+def test_a_redis_restart_mid_escalation_loses_no_page_and_sends_none_twice(
+    private_redis, celery_worker_process, publish_to, standins
+):
+    responder = person("rae-restart")
+    policy = policy_of("Restart", (60, [responder]))
+    for n in range(INCIDENTS):
+        declare(policy, at=timezone.now(), title=f"Restart {n}")
+    wait_for(
+        lambda: len(standins.smtp.messages) >= 3,
+        what="the first e-mails",
+        log=celery_worker_process.log,
+    )
+    private_redis.restart()  # every queued step and delivery task is gone with it
+    sent_before_restart = len(standins.smtp.messages)
+
+    def finished() -> bool:
+        escalation_tick_task.delay()  # the beat's job, after the broker is back
+        return Page.objects.filter(status=PageStatus.SENT).count() == INCIDENTS
+
+    wait_for(finished, what="every page sent", interval=0.5, log=celery_worker_process.log)
+    pages = Page.objects.all()
+    assert pages.count() == INCIDENTS
+    retried = sum(page.attempts - 1 for page in pages)
+    assert INCIDENTS <= len(standins.emails_to(responder)) <= INCIDENTS + retried
+    assert sent_before_restart < INCIDENTS, "the restart came after everything was sent"
