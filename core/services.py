@@ -39,6 +39,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "add_stakeholderupdate",
         "add_roleassignment",
         "change_roleassignment",
+        "add_override",  # cover a shift; deleting overrides stays with admins
     ],
     "Viewer": VIEW_ONLY,
     "Moderator": VIEW_ONLY,

@@ -6,18 +6,30 @@ on-call data (the `oncall.view_schedule` permission) and raise PermissionDeniedE
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from core import clock
-from core.errors import PermissionDeniedError
+from core.errors import NotFoundError, PermissionDeniedError
 from oncall import scheduling
-from oncall.models import EscalationState, Override, Page, Schedule
+from oncall.models import (
+    EscalationLevel,
+    EscalationPolicy,
+    EscalationState,
+    EscalationStatus,
+    EscalationTarget,
+    NotificationRule,
+    Override,
+    Page,
+    Rotation,
+    Schedule,
+    Urgency,
+)
 
 UPCOMING_DAYS = 14
 
@@ -135,4 +147,264 @@ def incident_pages_list(incident_id: int) -> QuerySet[Page]:
         Page.objects.filter(incident_id=incident_id)
         .select_related("user")
         .order_by("created_at", "id")
+    )
+
+
+# --- The browser UI ------------------------------------------------------------------------------
+
+
+def user_can_view_oncall(user: AbstractBaseUser) -> bool:
+    return user.has_perm("oncall.view_schedule")
+
+
+def user_can_add_override(user: AbstractBaseUser) -> bool:
+    return user.has_perm("oncall.add_override")
+
+
+def user_can_delete_override(user: AbstractBaseUser) -> bool:
+    return user.has_perm("oncall.delete_override")
+
+
+def user_can_edit_policies(user: AbstractBaseUser) -> bool:
+    return user.has_perm("oncall.change_escalationpolicy")
+
+
+@dataclass(frozen=True)
+class ScheduleSummary:
+    schedule: Schedule
+    oncall: AbstractBaseUser | None
+    next_handoffs: list[ShiftView]
+
+
+def oncall_overview(*, actor: AbstractBaseUser) -> list[ScheduleSummary]:
+    """Every schedule with who is on call now and the next few handoffs."""
+    return [
+        ScheduleSummary(schedule, user, schedule_next_handoffs(schedule, actor=actor, count=3))
+        for schedule, user in oncall_now(actor=actor)
+    ]
+
+
+def schedule_get_for_user(*, actor: AbstractBaseUser, slug: str) -> Schedule:
+    _require_view(actor)
+    schedule = Schedule.objects.filter(slug=slug).first()
+    if schedule is None:
+        raise NotFoundError(f"There is no schedule {slug}.")
+    return schedule
+
+
+def schedule_overrides_upcoming(schedule: Schedule) -> list[Override]:
+    """Overrides that have not ended yet, soonest first."""
+    return list(
+        schedule.overrides.filter(end_at__gt=clock.now())
+        .select_related("user", "created_by")
+        .order_by("start_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class DaySegment:
+    """The part of one shift that falls on one day (times in the schedule's zone)."""
+
+    user: AbstractBaseUser
+    start_at: datetime
+    end_at: datetime
+    starts_today: bool
+    ends_today: bool
+    is_override: bool
+    colour: int
+
+
+@dataclass(frozen=True)
+class TableRow:
+    label: str
+    kind: str  # "layer", "overrides" or "final"
+    cells: list[list[DaySegment]]
+
+
+@dataclass(frozen=True)
+class DayTable:
+    days: list[date]
+    rows: list[TableRow] = field(default_factory=list)
+    time_zone: str = "UTC"
+
+
+def _day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC)
+    return start, end
+
+
+def schedule_day_table(schedule: Schedule, *, days: int = UPCOMING_DAYS) -> DayTable:
+    """Day by day from today (in the schedule's zone): each layer, the overrides, the final
+    line. Each cell lists who holds that day, with times where a shift starts or ends in it."""
+    tz = ZoneInfo(schedule.time_zone)
+    today = clock.now().astimezone(tz).date()
+    day_list = [today + timedelta(days=n) for n in range(days)]
+    start, end = _day_bounds(day_list[0], tz)[0], _day_bounds(day_list[-1], tz)[1]
+    spec = schedule_spec(schedule, start=start, end=end)
+    names = {r.layer: r.name for r in Rotation.objects.filter(schedule=schedule)}
+    lines: list[tuple[str, str, list[scheduling.Shift]]] = []
+    for rotation in sorted(spec.rotations, key=lambda r: -r.layer):
+        alone = scheduling.ScheduleSpec(tz=tz, rotations=(rotation,))
+        label = f"Layer {rotation.layer}: {names.get(rotation.layer, '')}".rstrip(": ")
+        lines.append((label, "layer", scheduling.final_shifts(alone, start, end)))
+    if spec.overrides:
+        alone = scheduling.ScheduleSpec(tz=tz, overrides=spec.overrides)
+        lines.append(("Overrides", "overrides", scheduling.final_shifts(alone, start, end)))
+    lines.append(("Final", "final", scheduling.final_shifts(spec, start, end)))
+    users = get_user_model().objects.in_bulk({s.user_id for _, _, line in lines for s in line})
+    colours: dict[int, int] = {}
+    rows = []
+    for label, kind, line in lines:
+        cells = []
+        for day in day_list:
+            day_start, day_end = _day_bounds(day, tz)
+            cell = []
+            for shift in line:
+                if shift.end_at <= day_start or shift.start_at >= day_end:
+                    continue
+                if shift.user_id not in users:
+                    continue
+                colour = colours.setdefault(shift.user_id, len(colours) % 8)
+                cell.append(
+                    DaySegment(
+                        user=users[shift.user_id],
+                        start_at=max(shift.start_at, day_start).astimezone(tz),
+                        end_at=min(shift.end_at, day_end).astimezone(tz),
+                        starts_today=shift.start_at > day_start,
+                        ends_today=shift.end_at < day_end,
+                        is_override=shift.layer is None,
+                        colour=colour,
+                    )
+                )
+            cells.append(cell)
+        rows.append(TableRow(label, kind, cells))
+    return DayTable(day_list, rows, schedule.time_zone)
+
+
+def policy_list_for_user(*, actor: AbstractBaseUser) -> QuerySet[EscalationPolicy]:
+    """Every policy with its level count and the services and severities that use it."""
+    _require_view(actor)
+    return EscalationPolicy.objects.annotate(level_count=Count("levels")).prefetch_related(
+        "services", "severities"
+    )
+
+
+def policy_get_for_user(*, actor: AbstractBaseUser, slug: str) -> EscalationPolicy:
+    """The policy with its levels and their targets loaded, in order."""
+    _require_view(actor)
+    targets = EscalationTarget.objects.select_related("user", "schedule").order_by("id")
+    levels = EscalationLevel.objects.order_by("position").prefetch_related(
+        Prefetch("targets", queryset=targets)
+    )
+    policy = (
+        EscalationPolicy.objects.prefetch_related(
+            Prefetch("levels", queryset=levels), "services", "severities"
+        )
+        .filter(slug=slug)
+        .first()
+    )
+    if policy is None:
+        raise NotFoundError(f"There is no escalation policy {slug}.")
+    return policy
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    urgency: str
+    label: str
+    rules: list[NotificationRule]
+    defaults: list[tuple[str, int]]  # (channel, minutes) that apply when the person has no rules
+
+
+def user_notification_rules(user: AbstractBaseUser) -> list[RuleGroup]:
+    """The person's rules per urgency, in order. Someone with no rules at all gets the defaults
+    at their first page; someone with rules for one urgency only is not reached for the other."""
+    from oncall.services.rules import default_rules
+
+    rules = list(NotificationRule.objects.filter(user=user).order_by("delay", "id"))
+    defaults = [] if rules else default_rules()
+    return [
+        RuleGroup(
+            value,
+            label,
+            [r for r in rules if r.urgency == value],
+            [(channel, minutes) for u, channel, minutes in defaults if u == value],
+        )
+        for value, label in Urgency.choices
+    ]
+
+
+def user_upcoming_shifts(user: AbstractBaseUser, *, days: int = UPCOMING_DAYS) -> list[ShiftView]:
+    now = clock.now()
+    return user_shifts(user, start=now, end=now + timedelta(days=days))
+
+
+@dataclass(frozen=True)
+class EscalationSummary:
+    """An incident's escalation in words and numbers, for the incident page."""
+
+    state: EscalationState
+    policy_name: str
+    levels_total: int
+    current_level: int | None  # the level paged last in this round; None before the first
+    next_level: int | None  # the level the next step pages; None when nothing is scheduled
+    round: int  # 1-based
+    rounds_total: int
+    next_step_at: datetime | None
+    next_step_in: timedelta | None
+    reason: str
+    schedules: list[Schedule]
+
+
+def _escalation_reason(state: EscalationState, levels_total: int, rounds_total: int) -> str:
+    incident_status = state.incident.status
+    if state.status == EscalationStatus.EXHAUSTED:
+        times = "once" if rounds_total == 1 else f"{rounds_total} times"
+        return f"Every level was paged {times} and nobody acknowledged."
+    if state.status == EscalationStatus.PAUSED:
+        return "Acknowledged: nobody more is paged unless the acknowledgement times out."
+    if state.status == EscalationStatus.STOPPED:
+        if not state.paging_enabled:
+            return "Paging is off for this incident (maintenance)."
+        if not state.policy_snapshot:
+            return "No escalation policy applies to this incident: nobody is paged."
+        if not levels_total:
+            return "The policy has no levels: nobody is paged."
+        return f"Stopped: the incident is {incident_status}."
+    return ""
+
+
+def incident_escalation_summary(incident_id: int) -> EscalationSummary | None:
+    """The escalation of an incident for display; None when it never had one."""
+    state = (
+        EscalationState.objects.select_related("incident", "policy")
+        .filter(incident_id=incident_id)
+        .first()
+    )
+    if state is None:
+        return None
+    snapshot = state.policy_snapshot or {}
+    levels_total = len(snapshot.get("levels", []))
+    rounds_total = snapshot.get("repeat", 0) + 1
+    if state.level > 0:
+        current, round_number = state.level, state.round + 1
+    elif state.round > 0:  # the last step finished a round
+        current, round_number = levels_total, state.round
+    else:
+        current, round_number = None, 1
+    active = state.status == EscalationStatus.ACTIVE and state.next_step_at is not None
+    now = clock.now()
+    return EscalationSummary(
+        state=state,
+        policy_name=snapshot.get("name") or "No policy",
+        levels_total=levels_total,
+        current_level=current,
+        next_level=state.level + 1 if active else None,
+        round=min(round_number, rounds_total),
+        rounds_total=rounds_total,
+        next_step_at=state.next_step_at if active else None,
+        next_step_in=max(state.next_step_at - now, timedelta(0)) if active else None,
+        reason=_escalation_reason(state, levels_total, rounds_total),
+        schedules=list(Schedule.objects.order_by("name")),
     )

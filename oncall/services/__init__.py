@@ -15,11 +15,34 @@ from oncall.services.escalation import (
     policy_for_incident,
     policy_snapshot,
 )
-from oncall.services.rules import notification_rules_ensure_defaults, notification_rules_for
-from oncall.services.schedules import calendar_token_ensure, override_create
+from oncall.services.policies import (
+    level_add,
+    level_delete,
+    level_move,
+    level_update,
+    policy_create,
+    policy_update,
+    target_add,
+    target_remove,
+)
+from oncall.services.rules import (
+    notification_rule_create,
+    notification_rule_delete,
+    notification_rule_update,
+    notification_rules_ensure_defaults,
+    notification_rules_for,
+    notification_rules_restore_defaults,
+)
+from oncall.services.schedules import (
+    calendar_token_ensure,
+    calendar_token_rotate,
+    override_create,
+    override_delete,
+)
 
 __all__ = [
     "calendar_token_ensure",
+    "calendar_token_rotate",
     "defaults_ensure_oncall",
     "escalation_ack_timeout",
     "escalation_escalate_now",
@@ -29,14 +52,27 @@ __all__ = [
     "escalation_step",
     "escalation_stop",
     "escalation_tick",
+    "level_add",
+    "level_delete",
+    "level_move",
+    "level_update",
+    "notification_rule_create",
+    "notification_rule_delete",
+    "notification_rule_update",
     "notification_rules_ensure_defaults",
     "notification_rules_for",
+    "notification_rules_restore_defaults",
     "override_create",
+    "override_delete",
     "page_deliver",
     "page_extra_responder",
     "page_record_result",
     "pages_enqueue_due",
     "pages_sync",
+    "policy_create",
     "policy_for_incident",
     "policy_snapshot",
+    "policy_update",
+    "target_add",
+    "target_remove",
 ]

@@ -38,3 +38,17 @@ def calendar_token_ensure(user: AbstractBaseUser) -> CalendarToken:
     """The secret token of `user`'s iCal feed, created on first use."""
     token, _ = CalendarToken.objects.get_or_create(user=user)
     return token
+
+
+def override_delete(*, override: Override, actor: AbstractBaseUser | None) -> None:
+    """Remove an override; the rotation's person is on call again in its window."""
+    if actor is not None and not actor.has_perm("oncall.delete_override"):
+        raise PermissionDeniedError("You do not have permission to delete overrides.")
+    override.delete()
+
+
+def calendar_token_rotate(user: AbstractBaseUser) -> CalendarToken:
+    """A new secret for `user`'s iCal feed; the old URL stops working at once."""
+    with transaction.atomic():
+        CalendarToken.objects.filter(user=user).delete()
+        return CalendarToken.objects.create(user=user)
