@@ -242,6 +242,15 @@ class IncidentPage:
         return _guarded_list("oncall.selectors", "incident_pages_list", self.incident.pk)
 
     @cached_property
+    def escalation(self) -> Any:
+        """The escalation state in words (oncall.selectors), or None without that app."""
+        try:
+            summary = importlib.import_module("oncall.selectors").incident_escalation_summary
+        except (ImportError, AttributeError):
+            return None
+        return summary(self.incident.pk)
+
+    @cached_property
     def can_escalate(self) -> bool:
         return (
             self.can_respond

@@ -1,0 +1,170 @@
+"""Browser forms for on-call: they parse and validate input; the services decide what is allowed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from incidents.forms import UserChoiceField, responder_choices
+from oncall.models import EscalationPolicy, Schedule, TargetKind, Urgency
+from oncall.services.policies import MAX_DELAY, MAX_REPEAT
+from oncall.services.rules import MAX_RULE_DELAY_MINUTES
+
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+
+
+def _local_input() -> forms.DateTimeInput:
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT)
+
+
+class OverrideForm(forms.Form):
+    """Times are read in the schedule's time zone (a time that does not exist there, or exists
+    twice, on a DST change is refused with a message)."""
+
+    user = UserChoiceField(queryset=responder_choices(), label="Who covers")
+    start_at = forms.DateTimeField(label="From", widget=_local_input())
+    end_at = forms.DateTimeField(label="Until", widget=_local_input())
+
+    def __init__(self, *args: Any, schedule: Schedule, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tz = ZoneInfo(schedule.time_zone)
+        self.fields["user"].queryset = responder_choices()
+        self.fields["user"].error_messages["required"] = "Choose who covers the shift."
+
+    def full_clean(self) -> None:
+        with timezone.override(self.tz):
+            super().full_clean()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start_at"), data.get("end_at")
+        if start and end and end <= start:
+            self.add_error("end_at", "The override must end after it starts.")
+        return data
+
+
+class PolicyForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    description = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    repeat = forms.IntegerField(
+        min_value=0,
+        max_value=MAX_REPEAT,
+        initial=0,
+        help_text="How many more times every level is paged again if nobody acknowledges.",
+    )
+
+    @classmethod
+    def for_policy(cls, policy: EscalationPolicy) -> PolicyForm:
+        return cls(
+            initial={
+                "name": policy.name,
+                "description": policy.description,
+                "repeat": policy.repeat,
+            }
+        )
+
+
+class LevelForm(forms.Form):
+    delay_minutes = forms.IntegerField(
+        min_value=0,
+        max_value=int(MAX_DELAY.total_seconds() // 60),
+        initial=5,
+        label="Wait (minutes)",
+        help_text="Before the next level if nobody acknowledged.",
+    )
+    is_team_lead = forms.BooleanField(required=False, label="Team-lead level (gets reminders)")
+
+    @property
+    def delay(self) -> timedelta:
+        return timedelta(minutes=self.cleaned_data["delay_minutes"])
+
+
+class TargetForm(forms.Form):
+    kind = forms.ChoiceField(choices=TargetKind.choices, label="Target")
+    user = UserChoiceField(queryset=responder_choices(), required=False, label="Person")
+    schedule = forms.ModelChoiceField(
+        queryset=Schedule.objects.all(), required=False, to_field_name="slug"
+    )
+    slack_channel = forms.CharField(required=False, max_length=80, label="Slack channel")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = responder_choices()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        needed = {
+            TargetKind.USER: ("user", "Choose the person to page."),
+            TargetKind.SCHEDULE: ("schedule", "Choose the schedule whose on-call person is paged."),
+            TargetKind.SLACK_CHANNEL: ("slack_channel", "Name the Slack channel."),
+        }.get(data.get("kind"))
+        if needed and not data.get(needed[0]) and needed[0] not in self.errors:
+            self.add_error(needed[0], needed[1])
+        return data
+
+
+def channel_choices() -> list[tuple[str, str]]:
+    labels = {"email": "E-mail", "sms": "SMS", "voice": "Voice call", "pagerduty": "PagerDuty"}
+    return [
+        (name, labels.get(name, name.capitalize()))
+        for name in getattr(settings, "FIREBELL_NOTIFICATION_CHANNELS", {})
+    ]
+
+
+class NotificationRuleForm(forms.Form):
+    urgency = forms.ChoiceField(choices=Urgency.choices)
+    channel = forms.ChoiceField(choices=())
+    delay_minutes = forms.IntegerField(
+        min_value=0, max_value=MAX_RULE_DELAY_MINUTES, initial=0, label="After (minutes)"
+    )
+    address = forms.CharField(
+        required=False,
+        max_length=500,
+        help_text="Phone number for SMS/voice; blank uses your e-mail or Slack account.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = channel_choices()
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "urgency": data["urgency"],
+            "channel": data["channel"],
+            "delay_minutes": data["delay_minutes"],
+            "address": data["address"],
+        }
+
+
+class ReassignForm(forms.Form):
+    user = UserChoiceField(queryset=responder_choices(), required=False, label="Person")
+    schedule = forms.ModelChoiceField(
+        queryset=Schedule.objects.all(), required=False, to_field_name="slug"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = responder_choices()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.errors and bool(data.get("user")) == bool(data.get("schedule")):
+            raise forms.ValidationError("Choose a person or a schedule (one of them).")
+        return data
+
+
+class PageResponderForm(forms.Form):
+    user = UserChoiceField(queryset=responder_choices(), label="Person to page")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = responder_choices()
+        self.fields["user"].error_messages["required"] = "Choose the person to page."
