@@ -113,8 +113,10 @@ def schedule_next_handoffs(
     schedule: Schedule, *, actor: AbstractBaseUser | None = None, count: int = 5
 ) -> list[ShiftView]:
     """The next `count` shifts that start after now (each a handoff to `user`)."""
-    now = clock.now()
-    return [s for s in schedule_upcoming_shifts(schedule, actor=actor) if s.start_at > now][:count]
+    _require_view(actor)
+    now = clock.now()  # one "now": the shift in progress starts exactly at the window's start
+    shifts = schedule_shifts(schedule, start=now, end=now + timedelta(days=UPCOMING_DAYS))
+    return [s for s in shifts if s.start_at > now][:count]
 
 
 def oncall_now(
@@ -135,6 +137,14 @@ def user_shifts(user: AbstractBaseUser, *, start: datetime, end: datetime) -> li
             s for s in schedule_shifts(schedule, start=start, end=end) if s.user.pk == user.pk
         ]
     return sorted(shifts, key=lambda s: s.start_at)
+
+
+def user_oncall_status(*, user: AbstractBaseUser) -> ShiftView | None:
+    """The shift `user` is on now (with its real end), for the top bar; None when off call."""
+    now = clock.now()
+    # Eight days covers any daily or weekly shift; longer N-hour shifts show the 8-day mark.
+    shifts = user_shifts(user, start=now, end=now + timedelta(days=8))
+    return next((s for s in shifts if s.start_at <= now < s.end_at), None)
 
 
 def incident_escalation_get(incident_id: int) -> EscalationState | None:

@@ -97,7 +97,7 @@ def _schedule_context(
     now = clock.now()
     return {
         "schedule": schedule,
-        "oncall": selectors.schedule_oncall_user(schedule, at=now),
+        "oncall_user": selectors.schedule_oncall_user(schedule, at=now),
         "table": selectors.schedule_day_table(schedule),
         "overrides": selectors.schedule_overrides_upcoming(schedule),
         "form": form or _blank_override_form(schedule),

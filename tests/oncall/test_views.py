@@ -184,6 +184,9 @@ def test_an_override_added_through_the_form_changes_who_is_on_call(client, world
     assert selectors.schedule_oncall_user(schedule, at=NOW + timedelta(hours=7)).username == "pat"
     html = client.get(reverse("oncall:home")).content.decode()
     assert "<strong>sam</strong>" in html
+    client.force_login(world["pat"])  # pat's own top-bar status must not hide the schedule's
+    html = client.get(reverse("oncall:schedule", args=[schedule.slug])).content.decode()
+    assert '<strong>sam</strong> <span class="muted">is on call now' in html
 
 
 def test_override_times_are_read_in_the_schedules_time_zone(client, world, responder):
