@@ -10,12 +10,14 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from core import clock
 from incidents.forms import UserChoiceField, responder_choices
 from oncall.models import EscalationPolicy, Schedule, TargetKind, Urgency
 from oncall.services.policies import MAX_DELAY, MAX_REPEAT
 from oncall.services.rules import MAX_RULE_DELAY_MINUTES
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+OVERRIDE_REACH = timedelta(days=5 * 366)
 
 
 def _local_input() -> forms.DateTimeInput:
@@ -43,6 +45,12 @@ class OverrideForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         start, end = data.get("start_at"), data.get("end_at")
+        now = clock.now()
+        for name in ("start_at", "end_at"):
+            moment = data.get(name)
+            # Far-off years would overflow on the way to UTC; nobody plans cover that far.
+            if moment and not now - OVERRIDE_REACH <= moment <= now + OVERRIDE_REACH:
+                self.add_error(name, "Choose a time within five years from now.")
         if start and end and end <= start:
             self.add_error("end_at", "The override must end after it starts.")
         return data

@@ -207,6 +207,8 @@ def test_override_times_are_read_in_the_schedules_time_zone(client, world, respo
         ({"user": None}, "Choose who covers the shift."),
         ({"start": "not a date"}, "Enter a valid date/time."),
         ({"start": "", "end": ""}, "This field is required."),
+        ({"end": "9999-12-31T23:59"}, "within five years"),
+        ({"start": "0001-01-01T00:00"}, "within five years"),
     ],
 )
 def test_invalid_overrides_answer_400_with_the_reason(client, world, responder, data, message):
