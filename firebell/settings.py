@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "postmortems",
     "moderation",
     "integrations",
+    "integrations.slack",
 ]
 
 MIDDLEWARE = [
@@ -252,6 +253,10 @@ CELERY_BEAT_SCHEDULE = {
     # On-call: perform due escalation steps, reminders, ack timeouts; re-queue due deliveries.
     "escalation-tick": {"task": "oncall.tasks.escalation_tick_task", "schedule": 1.0},
     "alert-deliveries-sweep": {"task": "alerts.tasks.deliveries_sweep_task", "schedule": 5.0},
+    "slack-channels-archive": {
+        "task": "integrations.slack.tasks.slack_channels_archive_due_task",
+        "schedule": 60.0,
+    },
 }
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = _int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 90)
 
@@ -292,6 +297,10 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = _bool("EMAIL_USE_TLS", False)
 SLACK_BOT_TOKEN = env.str("SLACK_BOT_TOKEN", default="")
 SLACK_API_URL = env.str("SLACK_API_URL", default="https://slack.com/api/")
+# The Slack app (docs/slack.md): off until a signing secret is set.
+SLACK_SIGNING_SECRET = env.str("SLACK_SIGNING_SECRET", default="")
+SLACK_COMMAND = env.str("SLACK_COMMAND", default="/incident")
+SLACK_CHANNEL_ARCHIVE_HOURS = _int("SLACK_CHANNEL_ARCHIVE_HOURS", 24)
 PAGERDUTY_ROUTING_KEY = env.str("PAGERDUTY_ROUTING_KEY", default="")
 PAGERDUTY_EVENTS_URL = env.str("PAGERDUTY_EVENTS_URL", default="https://events.pagerduty.com")
 OUTGOING_WEBHOOK_URL = env.str("OUTGOING_WEBHOOK_URL", default="")

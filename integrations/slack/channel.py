@@ -2,8 +2,8 @@
 buttons, through slack-sdk's WebClient at SLACK_API_URL with SLACK_BOT_TOKEN.
 
 The person's Slack id is the rule's address, else looked up by e-mail (users.lookupByEmail).
-The buttons carry action ids `incident_acknowledge` / `incident_resolve` and the incident id
-as value; the Slack app's interaction handler answers them.
+The buttons carry action ids `incident_acknowledge` / `incident_resolve` / `incident_escalate`
+and the incident id as value; the Slack app's interaction handler answers them.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from django.conf import settings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from integrations.slack.blocks import incident_buttons
 from oncall.channels import DeliveryResult
 from oncall.formatting import PageSummary, page_summary
 
@@ -25,28 +26,15 @@ TRANSIENT_ERRORS = {
 
 
 def message_blocks(summary: PageSummary) -> list[dict]:
-    def button(label: str, action: str, style: str) -> dict:
-        return {
-            "type": "button",
-            "text": {"type": "plain_text", "text": label},
-            "action_id": action,
-            "value": str(summary.incident_id),
-            "style": style,
-        }
-
+    """The page: what and where, with Acknowledge / Resolve / Escalate / Open in Firebell. Once a
+    button is pressed (or the incident changes anywhere) the Slack app replaces it with the
+    incident card (integrations/slack/sync.py)."""
     return [
         {
             "type": "section",
             "text": {"type": "mrkdwn", "text": f"*{summary.title}*\n<{summary.url}|Open incident>"},
         },
-        {
-            "type": "actions",
-            "block_id": f"incident-{summary.incident_id}",
-            "elements": [
-                button("Acknowledge", "incident_acknowledge", "primary"),
-                button("Resolve", "incident_resolve", "danger"),
-            ],
-        },
+        incident_buttons(summary.incident_id, summary.url),
     ]
 
 

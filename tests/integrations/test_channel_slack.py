@@ -28,7 +28,12 @@ def test_a_person_is_found_by_email_and_sent_a_dm_with_acknowledge_and_resolve_b
     assert message["channel"] == "U42"
     assert "Login broken" in message["text"]
     actions = [e["action_id"] for e in message["blocks"][1]["elements"]]
-    assert actions == ["incident_acknowledge", "incident_resolve"]
+    assert actions == [
+        "incident_acknowledge",
+        "incident_resolve",
+        "incident_escalate",
+        "incident_open",
+    ]
     assert post.headers["Authorization"] == "Bearer xoxb-test-token"
     page = Page.objects.get()
     assert page.status == PageStatus.SENT

@@ -31,6 +31,12 @@ class RecordedRequest:
     def form(self) -> dict[str, str]:
         return {k: v[0] for k, v in parse_qs(self.body.decode()).items()}
 
+    def params(self) -> dict:
+        """The call's arguments whether sent as JSON or as a form (slack-sdk uses both)."""
+        if self.headers.get("Content-Type", "").startswith("application/json"):
+            return self.json()
+        return self.form()
+
 
 @dataclass
 class Answer:

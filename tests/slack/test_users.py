@@ -1,0 +1,98 @@
+"""Slack user ↔ Firebell user: by e-mail (looked up once, then cached as a link) or linked
+explicitly through a signed link the unknown user is given."""
+
+from __future__ import annotations
+
+import re
+
+from integrations.slack import users
+from integrations.slack.models import SlackUserLink
+from tests.factories import UserFactory
+from tests.slack.conftest import RITA, STRANGER
+
+
+def test_a_slack_user_is_found_by_email_once_and_then_cached(slack, responder):
+    assert users.firebell_user(RITA) == responder
+    assert users.firebell_user(RITA) == responder
+
+    [info] = slack.workspace.take("users.info")
+    assert info == {"user": RITA}
+    link = SlackUserLink.objects.get()
+    assert (link.user, link.source) == (responder, "email")
+
+
+def test_email_matching_ignores_case(slack, defaults):
+    shouty = UserFactory(username="shouty", email="Rita-Responder@Example.COM")
+
+    assert users.firebell_user(RITA) == shouty
+    slack.workspace.take("users.info")
+
+
+def test_two_accounts_with_the_same_email_match_neither(slack, defaults):
+    UserFactory(username="a", email="rita-responder@example.com")
+    UserFactory(username="b", email="RITA-responder@example.com")
+
+    assert users.firebell_user(RITA) is None
+    slack.workspace.take("users.info")
+
+
+def test_an_inactive_user_is_not_matched(slack, responder):
+    responder.is_active = False
+    responder.save()
+
+    assert users.firebell_user(RITA) is None
+    slack.workspace.take("users.info")
+
+
+def test_the_slack_id_of_a_firebell_user_is_found_with_lookup_by_email_and_cached(slack, responder):
+    assert users.slack_user_id(responder) == RITA
+    assert users.slack_user_id(responder) == RITA
+
+    [lookup] = slack.workspace.take("users.lookupByEmail")
+    assert lookup == {"email": "rita-responder@example.com"}
+
+
+def test_no_slack_account_for_the_email_gives_no_id(slack, defaults):
+    nobody = UserFactory(username="nobody", email="nobody@example.com")
+
+    assert users.slack_user_id(nobody) == ""
+    slack.workspace.take("users.lookupByEmail")
+
+
+def test_an_unknown_slack_user_links_their_account_through_the_signed_link(slack, responder):
+    slack.command("list", user=STRANGER)
+    slack.workspace.take("users.info")
+    url = re.search(
+        r"<(https://firebell\.example\.com(/slack/link/[^|]+))\|", slack.reply()["text"]
+    )
+    path = url.group(2)
+
+    assert slack.client.get(path).status_code == 302  # sign in first
+    slack.client.force_login(responder)
+    page = slack.client.get(path)
+    assert page.status_code == 200
+    assert STRANGER in page.content.decode()
+    assert slack.client.post(path).status_code == 200
+
+    link = SlackUserLink.objects.get(slack_user_id=STRANGER)
+    assert (link.user, link.source) == (responder, "manual")
+    assert users.firebell_user(STRANGER) == responder  # no lookup any more
+
+
+def test_a_tampered_link_is_refused(slack, responder):
+    slack.client.force_login(responder)
+
+    response = slack.client.post("/slack/link/not-a-token/")
+
+    assert response.status_code == 400
+    assert not SlackUserLink.objects.exists()
+
+
+def test_linking_again_replaces_the_earlier_link(slack, responder, other_responder):
+    users.link_create(slack_user_id=STRANGER, user=responder)
+    users.link_create(slack_user_id=STRANGER, user=other_responder)
+    users.link_create(slack_user_id="U0OTHER", user=other_responder)
+
+    assert list(SlackUserLink.objects.values_list("slack_user_id", "user__username")) == [
+        ("U0OTHER", "ron-responder")
+    ]

@@ -1,0 +1,135 @@
+"""The protocol: every request is verified as Slack signs it, url_verification is answered,
+Events API retries are de-duplicated, and nothing answers 500."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from integrations.slack.models import SlackInbound
+from tests.slack.conftest import SECRET
+from tests.standins.slack import form_body, signed_headers
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def _headers(kind: str) -> dict[str, str]:
+    now = int(time.time())
+    return {
+        "missing": {},
+        "wrong-secret": signed_headers("not-the-secret", b"text=list"),
+        "stale": signed_headers(SECRET, b"text=list", now - 301),
+        "future": signed_headers(SECRET, b"text=list", now + 301),
+        "garbage": {"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=00"},
+        "signed-other-body": signed_headers(SECRET, b"text=help"),
+    }[kind]
+
+
+@pytest.mark.parametrize(
+    "kind", ["missing", "wrong-secret", "stale", "future", "garbage", "signed-other-body"]
+)
+@pytest.mark.parametrize("path", ["/slack/commands", "/slack/interactions", "/slack/events"])
+def test_a_request_without_a_good_signature_gets_401_and_does_nothing(slack, path, kind):
+    response = slack.post(path, b"text=list", FORM, headers=_headers(kind))
+
+    assert response.status_code == 401
+    assert response.json() == {"ok": False, "error": "invalid_signature"}
+    assert not SlackInbound.objects.exists()
+
+
+def test_without_a_signing_secret_every_request_is_refused(slack, settings):
+    settings.SLACK_SIGNING_SECRET = ""
+
+    response = slack.command("list")
+
+    assert response.status_code == 401
+
+
+def test_a_signature_within_the_five_minute_window_is_accepted(slack):
+    body = form_body(text="help")
+    headers = signed_headers(SECRET, body, int(time.time()) - 290)
+
+    response = slack.post("/slack/commands", body, FORM, headers=headers)
+
+    assert response.status_code == 200
+
+
+def test_url_verification_is_answered_with_the_challenge(slack):
+    response = slack.event({"type": "url_verification", "challenge": "3eZbrw1aBm2rZgRNFdxV2595"})
+
+    assert response.status_code == 200
+    assert response.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595"}
+
+
+def test_an_events_api_retry_with_the_same_event_id_is_processed_once(slack):
+    event = {
+        "type": "event_callback",
+        "event_id": "Ev0PV52K21",
+        "event": {
+            "type": "reaction_added",
+            "reaction": "pushpin",
+            "user": "U0RITA",
+            "item": {"type": "message", "channel": "C0ELSEWHERE", "ts": "1.1"},
+        },
+    }
+    first, again = slack.event(event), slack.event(event)
+
+    assert first.json() == {"ok": True}
+    assert again.json() == {"ok": True, "duplicate": True}
+    [stored] = SlackInbound.objects.all()
+    assert stored.outcome == "not an incident channel"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/slack/events", b"not json"),
+        ("/slack/events", b"[1, 2]"),
+        ("/slack/events", b'{"type": "event_callback", "event": "x"}'),
+        ("/slack/interactions", b"payload=%7Bbroken"),
+        ("/slack/interactions", b"payload=%5B%5D"),
+        ("/slack/interactions", b"nothing=here"),
+        ("/slack/commands", b"\xff\xfe"),
+        ("/slack/commands", b""),
+    ],
+)
+def test_malformed_but_signed_bodies_get_a_4xx_or_200_never_500(slack, path, body):
+    response = slack.post(path, body, FORM)
+
+    assert response.status_code in {200, 400, 401}
+
+
+def test_only_post_is_allowed(slack, client):
+    assert client.get("/slack/commands").status_code == 405
+
+
+def test_the_command_answers_before_the_slow_work_is_done(slack, responder):
+    body = form_body(
+        text="declare Checkout is down sev1",
+        user_id="U0RITA",
+        channel_id="C0GENERAL",
+        response_url=slack.workspace.response_url,
+    )
+    with slack.capture(execute=False) as queued:
+        response = slack.client.post(
+            "/slack/commands", data=body, content_type=FORM, headers=signed_headers(SECRET, body)
+        )
+    assert response.status_code == 200
+    assert response.content == b""
+    assert slack.workspace.http.requests == []  # Slack has not been called yet
+    assert len(queued) == 1  # the command waits for the worker
+
+    with slack.capture(execute=True):
+        queued[0]()
+
+    assert slack.workspace.take("users.info")
+    assert [c["name"] for c in slack.workspace.take("conversations.create")] == [
+        "inc-1-checkout-is-down"
+    ]
+    assert slack.workspace.take("conversations.setTopic")
+    assert slack.workspace.take("conversations.invite")
+    posts = slack.workspace.take("chat.postMessage")
+    assert {p["channel"] for p in posts} == {"C0GENERAL", "C100"}  # card here and in #inc-1-…
+    assert slack.workspace.take("chat.update")  # the commander's assignment, on both cards
+    assert slack.reply()["text"].startswith("Declared [SEV-1] #1 Checkout is down")
