@@ -80,6 +80,12 @@ class _SettingsInput(InputSerializer):
         required=False, help_text="Resolve the incident when all of its alerts have resolved."
     )
 
+    def validate_severity_mapping(self, value: dict) -> dict:
+        # Keys are not checked by a field; PostgreSQL refuses NUL characters in JSON.
+        if any("\x00" in str(key) for key in value):
+            raise serializers.ValidationError("Null characters are not allowed.")
+        return value
+
 
 class IntegrationCreateInputSerializer(_SettingsInput):
     service = serializers.SlugField(max_length=120, help_text="Slug of the service alerts are for.")

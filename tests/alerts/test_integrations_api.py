@@ -109,6 +109,10 @@ def test_create_answers_a_location_and_the_default_severity_is_sev_3(admin_user,
         ({"group_by_labels": [""]}, "group_by_labels"),
         ({"enabled": "maybe"}, "enabled"),
         ({"sevrity": 1}, "sevrity"),
+        ({"severity_mapping": {"a\u0000b": 1}}, "severity_mapping"),
+        ({"severity_mapping": {"x" * 61: 1}}, "severity_mapping"),
+        ({"severity_mapping": {"critical": True}}, "severity_mapping"),
+        ({"name": "a\u0000b"}, "name"),
     ],
 )
 def test_a_bad_create_is_a_400_naming_the_field(admin_user, api_service, body, field):
