@@ -90,7 +90,6 @@ def test_the_escalation_selectors_show_state_and_pages(db, standins):
     assert [p.user for p in selectors.incident_pages_list(incident.pk)] == [pat]
 
 
-@pytest.mark.urls("tests.oncall.urls")
 def test_the_schedule_feed_lists_the_final_shifts_and_needs_the_secret_token(rota, client):
     schedule, _ann, _bob = rota
     with clock.frozen_at(T0):
@@ -104,7 +103,6 @@ def test_the_schedule_feed_lists_the_final_shifts_and_needs_the_secret_token(rot
     assert client.get("/oncall/ical/schedule/wrong-token.ics").status_code == 404
 
 
-@pytest.mark.urls("tests.oncall.urls")
 def test_a_persons_feed_lists_only_their_shifts_including_overrides(rota, client):
     schedule, ann, _bob = rota
     Override.objects.create(
