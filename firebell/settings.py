@@ -253,10 +253,8 @@ CELERY_BEAT_SCHEDULE = {
     # On-call: perform due escalation steps, reminders, ack timeouts; re-queue due deliveries.
     "escalation-tick": {"task": "oncall.tasks.escalation_tick_task", "schedule": 1.0},
     "alert-deliveries-sweep": {"task": "alerts.tasks.deliveries_sweep_task", "schedule": 5.0},
-    "slack-channels-archive": {
-        "task": "integrations.slack.tasks.slack_channels_archive_due_task",
-        "schedule": 60.0,
-    },
+    # Slack app: archive channels of closed incidents, re-queue requests whose task was lost.
+    "slack-sweep": {"task": "integrations.slack.tasks.slack_sweep_task", "schedule": 30.0},
 }
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = _int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 90)
 

@@ -1,7 +1,8 @@
 """Slack channel: a DM to the person (or a post to a channel target) with Acknowledge/Resolve
 buttons, through slack-sdk's WebClient at SLACK_API_URL with SLACK_BOT_TOKEN.
 
-The person's Slack id is the rule's address, else looked up by e-mail (users.lookupByEmail).
+The person's Slack id is the rule's address, else their linked Slack user, else looked up by
+e-mail (users.lookupByEmail) and remembered as a link.
 The buttons carry action ids `incident_acknowledge` / `incident_resolve` / `incident_escalate`
 and the incident id as value; the Slack app's interaction handler answers them.
 """
@@ -12,7 +13,9 @@ from django.conf import settings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from integrations.slack import users
 from integrations.slack.blocks import incident_buttons
+from integrations.slack.client import SlackFailure
 from oncall.channels import DeliveryResult
 from oncall.formatting import PageSummary, page_summary
 
@@ -49,7 +52,7 @@ class SlackChannel:
         )
         summary = page_summary(page)
         try:
-            channel = page.address or self._user_id(client, page)
+            channel = page.address or users.slack_user_id(page.user)
             if not channel:
                 return DeliveryResult(
                     ok=False, permanent=True, error="No Slack user for this person."
@@ -69,14 +72,14 @@ class SlackChannel:
             )
         except (SlackClientError, OSError) as exc:
             return DeliveryResult(ok=False, permanent=False, error=f"Slack: {type(exc).__name__}")
+        except SlackFailure as failure:  # from the user lookup
+            return DeliveryResult(
+                ok=False,
+                permanent=not failure.transient,
+                provider_response={"error": failure.error},
+                error=f"Slack: {failure.error}",
+            )
         return DeliveryResult(
             ok=True,
             provider_response={"channel": response.get("channel"), "ts": response.get("ts")},
         )
-
-    @staticmethod
-    def _user_id(client: WebClient, page) -> str:
-        if page.user is None or not page.user.email:
-            return ""
-        found = client.users_lookupByEmail(email=page.user.email)
-        return (found.get("user") or {}).get("id", "")

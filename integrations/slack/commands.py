@@ -42,9 +42,10 @@ USAGE = {
     "page": "page [#number] @user|<schedule>",
     "oncall": "oncall [schedule]",
     "list": "list",
+    "link": "link <code>   (the code from Firebell's Link Slack page)",
     "help": "help",
 }
-TEXT_COMMANDS = {"mitigate", "resolve", "note", "update", "declare"}
+TEXT_COMMANDS = {"mitigate", "resolve", "note", "update", "declare", "link"}
 
 
 class UsageError(Exception):
@@ -114,6 +115,8 @@ def _check(parsed: Parsed) -> None:
         raise UsageError("A note needs some text.", name)
     if name == "page" and len(args) != 1:
         raise UsageError("Give one person or one schedule to page.", name)
+    if name == "link" and len(args) != 1:
+        raise UsageError("Give the code from Firebell.", name)
     if name == "oncall" and len(args) > 1:
         raise UsageError("Give at most one schedule.", name)
 

@@ -8,6 +8,7 @@ Web API. A transient Slack failure raises Retry (the row is released for the ret
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -28,6 +29,8 @@ from integrations.slack.models import (
     SlackPin,
 )
 from oncall import services as oncall_services
+
+RESPONSE_URL_MINUTES = 30
 
 
 class Retry(Exception):
@@ -53,6 +56,23 @@ def _queue(inbound_id: int) -> None:
     from integrations.slack.tasks import slack_inbound_process_task
 
     slack_inbound_process_task.delay(inbound_id)
+
+
+def inbounds_requeue_lost(*, older_than_seconds: int = 30, limit: int = 100) -> int:
+    """Queue again the requests whose task was lost (a broker or worker crash). Only requests
+    younger than Slack's 30-minute response_url lifetime; processing claims the row, so a
+    request whose first task is merely slow is still handled once."""
+    now = clock.now()
+    lost = SlackInbound.objects.filter(
+        processed_at__isnull=True,
+        received_at__lt=now - timedelta(seconds=older_than_seconds),
+        received_at__gt=now - timedelta(minutes=RESPONSE_URL_MINUTES),
+    ).values_list("pk", flat=True)[:limit]
+    requeued = 0
+    for inbound_id in lost:
+        _queue(inbound_id)
+        requeued += 1
+    return requeued
 
 
 def _finish(inbound_id: int, outcome: str) -> str:
@@ -119,6 +139,8 @@ def command_process(form: dict[str, Any]) -> str:
     except commands.UsageError as usage:
         _reply(_response_url(form), _error(str(usage)))
         return "usage error"
+    if parsed.name == "link":  # before the lookup: linking is how unknown people get known
+        return link_process(form, slack_user, parsed.args[0])
     actor = users.firebell_user(slack_user)
     if actor is None:
         _reply(_response_url(form), commands.Reply(text=users.unknown_user_text(slack_user)))
@@ -138,6 +160,20 @@ def command_process(form: dict[str, Any]) -> str:
         reply = _error(error.message)
     _reply(_response_url(form), reply)
     return f"{parsed.name}: {reply.text[:200] if reply else 'modal opened'}"
+
+
+def link_process(form: dict[str, Any], slack_user: str, code: str) -> str:
+    try:
+        user = users.link_code_user(code)
+    except DomainError as error:
+        _reply(_response_url(form), _error(error.message))
+        return "link refused"
+    users.link_create(slack_user_id=slack_user, user=user)
+    _reply(
+        _response_url(form),
+        commands.Reply(text=f"Linked: in Firebell you are {user.get_username()}."),
+    )
+    return f"linked {slack_user} to {user.get_username()}"
 
 
 # --- Buttons and modals ----------------------------------------------------------------------

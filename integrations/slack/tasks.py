@@ -46,5 +46,8 @@ def slack_inbound_process_task(self, inbound_id: int) -> str:
 
 
 @shared_task(ignore_result=True)
-def slack_channels_archive_due_task() -> str:
-    return f"{sync.channels_archive_due()} channels archived"
+def slack_sweep_task() -> str:
+    """Beat: archive channels that are due, and queue again requests whose task was lost."""
+    archived = sync.channels_archive_due()
+    requeued = inbound.inbounds_requeue_lost()
+    return f"{archived} channels archived, {requeued} requests queued again"

@@ -8,5 +8,5 @@ urlpatterns = [
     path("commands", views.slack_commands, name="commands"),
     path("interactions", views.slack_interactions, name="interactions"),
     path("events", views.slack_events, name="events"),
-    path("link/<str:token>/", views.slack_link, name="link"),
+    path("link/", views.slack_link, name="link"),
 ]

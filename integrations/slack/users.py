@@ -1,5 +1,6 @@
 """Slack user ↔ Firebell user. An explicit link wins; otherwise the e-mail addresses must match
-(users.info one way, users.lookupByEmail the other) and the match is remembered as a link."""
+(users.info one way, users.lookupByEmail the other) and the match is remembered as a link.
+People link explicitly with a code from Firebell typed in Slack (`link_code`)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from core import clock
+from core.errors import ValidationError
 from integrations.slack import client
 from integrations.slack.models import LinkSource, SlackUserLink
 
 LINK_SALT = "firebell.slack.link"
-LINK_MAX_AGE_SECONDS = 24 * 3600
+LINK_MAX_AGE_SECONDS = 10 * 60
 NOT_FOUND_ERRORS = {"users_not_found", "user_not_found"}
 
 
@@ -74,16 +77,25 @@ def slack_user_id(user: AbstractBaseUser | None) -> str:
     return found.get("id", "")
 
 
-def link_url(slack_user_id: str) -> str:
-    """A link the Slack user opens, signed in to Firebell, to say "this Slack user is me"."""
-    token = signing.dumps({"slack_user_id": slack_user_id}, salt=LINK_SALT)
-    return f"{settings.PUBLIC_BASE_URL}{reverse('slack:link', args=[token])}"
+def link_code(user: AbstractBaseUser) -> str:
+    """A code, shown only to `user` signed in to Firebell, that they type in Slack
+    (`/incident link <code>`) to link the Slack user who types it. Valid for 10 minutes.
+
+    This direction matters: Slack vouches for who types the command and the code for who they
+    are in Firebell, so nobody can be tricked into linking someone else's Slack account."""
+    return signing.dumps({"user": user.pk}, salt=LINK_SALT, compress=True)
 
 
-def link_token_read(token: str) -> str:
-    """The Slack user id in a link token; raises signing.BadSignature when invalid or old."""
-    data = signing.loads(token, salt=LINK_SALT, max_age=LINK_MAX_AGE_SECONDS)
-    return str(data["slack_user_id"])
+def link_code_user(code: str) -> AbstractBaseUser:
+    """The active user a link code was made for; raises ValidationError when it is not valid."""
+    try:
+        data = signing.loads(code.strip(), salt=LINK_SALT, max_age=LINK_MAX_AGE_SECONDS)
+        user = get_user_model().objects.get(pk=int(data["user"]), is_active=True)
+    except (signing.BadSignature, KeyError, TypeError, ValueError, ObjectDoesNotExist):
+        raise ValidationError(
+            "That link code is not valid or has expired; get a new one in Firebell."
+        ) from None
+    return user
 
 
 def link_create(*, slack_user_id: str, user: AbstractBaseUser) -> SlackUserLink:
@@ -104,6 +116,11 @@ def link_create(*, slack_user_id: str, user: AbstractBaseUser) -> SlackUserLink:
 def unknown_user_text(slack_user_id: str) -> str:
     return (
         "I don't know who you are in Firebell: no Firebell account has your Slack e-mail "
-        f"address. Sign in to Firebell and open <{link_url(slack_user_id)}|this link> to link "
-        "your Slack account (valid for 24 hours), or ask an admin to set your e-mail address."
+        f"address. Sign in to Firebell at <{link_page_url()}>, copy the code shown there and "
+        f"type `{settings.SLACK_COMMAND} link <code>` here — or ask an admin to set your e-mail "
+        "address in Firebell."
     )
+
+
+def link_page_url() -> str:
+    return f"{settings.PUBLIC_BASE_URL}{reverse('slack:link')}"

@@ -12,15 +12,14 @@ from urllib.parse import parse_qs
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 from slack_sdk.signature import SignatureVerifier
 
 from integrations.slack import commands, inbound, users
-from integrations.slack.models import InboundKind
+from integrations.slack.models import InboundKind, SlackUserLink
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -114,16 +113,14 @@ def slack_events(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
-def slack_link(request: HttpRequest, token: str) -> HttpResponse:
-    """Signed in to Firebell, confirm that the Slack user in the link is you."""
-    try:
-        slack_user_id = users.link_token_read(token)
-    except (signing.BadSignature, KeyError, TypeError):
-        return render(request, "slack/link.html", {"invalid": True}, status=400)
-    linked = False
-    if request.method == "POST":
-        users.link_create(slack_user_id=slack_user_id, user=request.user)
-        linked = True
-    context = {"slack_user_id": slack_user_id, "linked": linked}
+@require_GET
+def slack_link(request: HttpRequest) -> HttpResponse:
+    """Signed in to Firebell: the code to type in Slack to link your Slack account."""
+    linked = SlackUserLink.objects.filter(user=request.user).first()
+    context = {
+        "code": users.link_code(request.user),
+        "command": settings.SLACK_COMMAND,
+        "linked": linked,
+        "minutes": users.LINK_MAX_AGE_SECONDS // 60,
+    }
     return render(request, "slack/link.html", context)

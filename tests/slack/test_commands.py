@@ -363,3 +363,25 @@ def test_list_shows_open_incidents_only(slack, rita):
     text = slack.reply()["text"]
     assert "#2 Second" in text
     assert "#1 First" not in text
+
+
+def test_a_rate_limited_lookup_is_retried_and_the_command_still_runs(slack, responder):
+    declare(responder)
+    slack.workspace.fail("users.info", "ratelimited", status=429, retry_after=0)
+
+    slack.command("ack #1")
+
+    assert len(slack.workspace.take("users.info")) == 2
+    assert Incident.objects.get().status == "acknowledged"
+    slack.reply()
+
+
+def test_an_expired_trigger_id_is_reported_to_the_person(slack, rita):
+    slack.workspace.fail("views.open", "expired_trigger_id")
+
+    slack.command("declare")
+
+    slack.workspace.take("views.open")
+    assert slack.reply()["text"] == (
+        ":warning: Slack refused views.open (expired_trigger_id); try again."
+    )

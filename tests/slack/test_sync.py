@@ -231,3 +231,26 @@ def test_everyone_paged_is_invited_to_the_incident_channel(slack, defaults):
     lines = [p.get("text", "") for p in slack.workspace.take("chat.postMessage")]
     assert any("Paged level 1" in line for line in lines)
     slack.workspace.take("")
+
+
+def test_a_429_says_how_long_slack_wants_us_to_wait(slack):
+    from integrations.slack import client
+
+    slack.workspace.fail("chat.postMessage", "ratelimited", status=429, retry_after=7)
+
+    with pytest.raises(client.SlackFailure) as failure:
+        client.api("chat.postMessage", channel="C1", text="hi")
+
+    assert (failure.value.transient, failure.value.retry_after) == (True, 7)
+    slack.workspace.take("chat.postMessage")
+
+
+def test_an_unreachable_slack_is_a_transient_failure(slack, settings):
+    from integrations.slack import client
+
+    settings.SLACK_API_URL = "http://127.0.0.1:9/api/"
+
+    with pytest.raises(client.SlackFailure) as failure:
+        client.api("chat.postMessage", channel="C1", text="hi")
+
+    assert failure.value.transient

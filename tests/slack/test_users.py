@@ -59,32 +59,42 @@ def test_no_slack_account_for_the_email_gives_no_id(slack, defaults):
     slack.workspace.take("users.lookupByEmail")
 
 
-def test_an_unknown_slack_user_links_their_account_through_the_signed_link(slack, responder):
+def test_an_unknown_slack_user_links_with_a_code_from_firebell(slack, responder):
     slack.command("list", user=STRANGER)
     slack.workspace.take("users.info")
-    url = re.search(
-        r"<(https://firebell\.example\.com(/slack/link/[^|]+))\|", slack.reply()["text"]
-    )
-    path = url.group(2)
+    text = slack.reply()["text"]
+    assert "<https://firebell.example.com/slack/link/>" in text
+    assert "`/incident link <code>`" in text
 
-    assert slack.client.get(path).status_code == 302  # sign in first
+    assert slack.client.get("/slack/link/").status_code == 302  # sign in first
     slack.client.force_login(responder)
-    page = slack.client.get(path)
-    assert page.status_code == 200
-    assert STRANGER in page.content.decode()
-    assert slack.client.post(path).status_code == 200
+    page = slack.client.get("/slack/link/").content.decode()
+    code = re.search(r"/incident link (\S+)</code>", page).group(1)
 
+    slack.command(f"link {code}", user=STRANGER)
+
+    assert slack.reply()["text"] == "Linked: in Firebell you are rita-responder."
     link = SlackUserLink.objects.get(slack_user_id=STRANGER)
     assert (link.user, link.source) == (responder, "manual")
     assert users.firebell_user(STRANGER) == responder  # no lookup any more
+    assert "is linked to Slack user <code>U0NOBODY</code>" in (
+        slack.client.get("/slack/link/").content.decode()
+    )
 
 
-def test_a_tampered_link_is_refused(slack, responder):
-    slack.client.force_login(responder)
+def test_a_tampered_or_expired_code_is_refused(slack, responder):
+    import time
+    from unittest import mock
 
-    response = slack.client.post("/slack/link/not-a-token/")
+    code = users.link_code(responder)
+    slack.command(f"link {code}x", user=STRANGER)
+    assert "not valid or has expired" in slack.reply()["text"]
 
-    assert response.status_code == 400
+    # Django's signing reads time.time(): make the code eleven minutes old.
+    with mock.patch("django.core.signing.time.time", return_value=time.time() - 11 * 60):
+        old_code = users.link_code(responder)
+    slack.command(f"link {old_code}", user=STRANGER)
+    assert "not valid or has expired" in slack.reply()["text"]
     assert not SlackUserLink.objects.exists()
 
 
@@ -96,3 +106,11 @@ def test_linking_again_replaces_the_earlier_link(slack, responder, other_respond
     assert list(SlackUserLink.objects.values_list("slack_user_id", "user__username")) == [
         ("U0OTHER", "ron-responder")
     ]
+
+
+def test_page_notifications_use_the_same_cached_mapping(slack, responder):
+    from integrations.slack.models import SlackUserLink as Link
+
+    Link.objects.create(slack_user_id="U0CACHED", user=responder, source="manual")
+
+    assert users.slack_user_id(responder) == "U0CACHED"  # no lookup: the link wins

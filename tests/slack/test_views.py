@@ -133,3 +133,30 @@ def test_the_command_answers_before_the_slow_work_is_done(slack, responder):
     assert {p["channel"] for p in posts} == {"C0GENERAL", "C100"}  # card here and in #inc-1-…
     assert slack.workspace.take("chat.update")  # the commander's assignment, on both cards
     assert slack.reply()["text"].startswith("Declared [SEV-1] #1 Checkout is down")
+
+
+def test_a_request_whose_task_was_lost_is_queued_again_by_the_sweep(slack, responder):
+    from datetime import timedelta
+
+    from core import clock
+    from integrations.slack.inbound import inbounds_requeue_lost
+    from integrations.slack.tasks import slack_sweep_task
+
+    body = form_body(text="list", user_id="U0RITA", response_url=slack.workspace.response_url)
+    with slack.capture(execute=False):  # the task is "lost": never run
+        slack.client.post(
+            "/slack/commands", data=body, content_type=FORM, headers=signed_headers(SECRET, body)
+        )
+    [stored] = SlackInbound.objects.all()
+
+    assert inbounds_requeue_lost() == 0  # not yet: it may only be slow
+    with clock.frozen_at(stored.received_at + timedelta(minutes=1)), slack.capture(execute=True):
+        assert slack_sweep_task() == "0 channels archived, 1 requests queued again"
+    with clock.frozen_at(stored.received_at + timedelta(minutes=2)):
+        assert inbounds_requeue_lost() == 0  # done now
+
+    slack.workspace.take("users.info")
+    assert slack.reply()["text"] == "No open incidents. :tada:"
+    with clock.frozen_at(stored.received_at + timedelta(minutes=31)):
+        SlackInbound.objects.update(processed_at=None)
+        assert inbounds_requeue_lost() == 0  # too old for its response_url

@@ -112,6 +112,9 @@ class RecordingHTTPServer:
                 content_type = "application/json" if answer.json is not None else "text/plain"
                 self.send_header("Content-Type", answer.headers.get("Content-Type", content_type))
                 self.send_header("Content-Length", str(len(body)))
+                for name, value in answer.headers.items():  # e.g. Retry-After
+                    if name.lower() != "content-type":
+                        self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
 
