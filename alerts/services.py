@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 CONFIGURE_PERMISSION = "alerts.change_integration"
 MAX_PROCESS_ATTEMPTS = 5
 SWEEP_GRACE = timedelta(seconds=10)
+UPDATE_BATCH = 500
 
 
 def _require_configure(actor: AbstractBaseUser | None) -> None:
@@ -157,9 +158,13 @@ def delivery_process(*, delivery_id: int) -> str:
     """Process one stored delivery exactly once; safe to call again (it then does nothing)."""
     try:
         with transaction.atomic():
+            # of=("self",): without it the joined integration row is locked too, so a second
+            # worker's skip_locked skipped every other delivery of the same integration.
             delivery = (
-                AlertDelivery.objects.select_for_update(skip_locked=True)
-                .select_related("integration", "integration__default_severity")
+                AlertDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related(
+                    "integration", "integration__default_severity", "integration__service"
+                )
                 .filter(pk=delivery_id, status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED])
                 .first()
             )
@@ -240,8 +245,12 @@ def alert_signals_ingest(*, integration: Integration, signals: list[AlertSignal]
             touched[incident.pk] = incident_services.incident_acknowledge(
                 incident=incident, actor=None, source=Source.ALERT
             )
+    # Only an alert resolved now can complete an incident's recovery; a delivery of firing
+    # alerts (the common case in a storm) skips the two queries per incident.
+    resolved_now = {alert.incident_id for alert in alerts if alert.status == AlertStatus.RESOLVED}
     for incident in touched.values():
-        _resolve_if_recovered(integration, incident)
+        if incident.pk in resolved_now:
+            _resolve_if_recovered(integration, incident)
     return sorted(incident.number for incident in touched.values())
 
 
@@ -279,7 +288,16 @@ def _alerts_upsert(integration, signals, severities, now) -> list[Alert]:
             # Another worker created some of them meanwhile: take the slow, row-by-row path.
             return _alerts_upsert_one_by_one(integration, signals, severities, now)
     if changed:
-        Alert.objects.bulk_update(changed, fields=ALERT_UPDATE_FIELDS)
+        # These rows exist and are locked (above), so this INSERT … ON CONFLICT DO UPDATE only
+        # ever updates. It is linear, where bulk_update() builds a CASE WHEN per field with a
+        # branch per alert — quadratic, and minutes for a re-sent group of thousands.
+        Alert.objects.bulk_create(
+            changed,
+            update_conflicts=True,
+            unique_fields=["integration", "fingerprint"],
+            update_fields=ALERT_UPDATE_FIELDS,
+            batch_size=UPDATE_BATCH,
+        )
     return created + changed
 
 

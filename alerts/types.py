@@ -40,7 +40,9 @@ class AlertSignal:
     raw: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # Shallow: the values are already JSON types, and asdict() deep-copies every alert's
+        # raw payload on the request path.
+        return dict(self.__dict__)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> AlertSignal:
