@@ -14,7 +14,11 @@ Redis db 5, cache: Redis db 6, so tests on db 0/1 are untouched), then per run:
    so it must cost little; it reconnects when the server closes, as gunicorn's sync worker does);
 2. reports accepted/s, p50/p95/p99 response time, and the time from the last response until
    every alert of the run is attached to an incident (polled in the database every 20 ms).
-Prints the load average (`uptime`) before each run: the machine is shared, figures are noisy.
+Each run first waits until earlier runs' deliveries are processed, so its grouping time is its
+own. Prints the load average (`uptime`) before each run: the machine is shared, figures are noisy.
+gunicorn and Celery run the code of the checkout this script is in (PYTHONPATH), so running the
+script of an exported copy (`git archive HEAD | tar -x -C /tmp/copy`) measures that commit
+without anyone's uncommitted work.
 """
 
 from __future__ import annotations
@@ -305,7 +309,8 @@ def report(result: dict) -> None:
             if grouped is not None
             else "NOT in time"
         )
-        + f"; statuses {result['statuses']}; load before: {result['load']}",
+        + f"; statuses {result['statuses']}; connections opened {result['connections_opened']}"
+        + f"; load before: {result['load']}",
         flush=True,
     )
     for key in ("not_grouped", "errors"):
