@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.text import slugify
 
 from core import clock
@@ -196,6 +197,13 @@ def timeline_event_sync(event_id: int) -> str:
     done = []
     if event.kind == "incident.declared" and channel_wanted(event):
         done.append(incident_channel_create(incident.pk))
+    elif (
+        event.kind == "incident.severity_changed"
+        and incident.severity.rank <= 2
+        and incident.is_open
+        and not IncidentChannel.objects.filter(incident=incident).exists()
+    ):
+        done.append(incident_channel_create(incident.pk))  # raised to SEV-1/2: it needs one now
     channel = IncidentChannel.objects.filter(incident=incident).exclude(channel_id="").first()
     if channel is not None and not channel.archived_at:
         if event.kind in POSTED_KINDS:
@@ -217,6 +225,39 @@ def timeline_event_sync(event_id: int) -> str:
     if event.kind in STATE_KINDS - {"incident.declared"}:  # cards are posted fresh on declare
         done.append(f"{messages_refresh(incident)} messages updated")
     return f"event {event_id} ({event.kind}): {', '.join(done) or 'nothing to do'}"
+
+
+def timeline_post_abandon(event_id: int) -> None:
+    """Remember that posting this event was given up (and reported), so no sweep retries it."""
+    event = TimelineEvent.objects.filter(pk=event_id).first()
+    if event is None:
+        return
+    channel = IncidentChannel.objects.filter(incident_id=event.incident_id).first()
+    with transaction.atomic():
+        SlackMessage.objects.get_or_create(
+            timeline_event=event,
+            defaults={
+                "incident_id": event.incident_id,
+                "kind": MessageKind.TIMELINE,
+                "channel_id": channel.channel_id if channel else "",
+            },
+        )
+
+
+def timeline_events_unposted(
+    *, older_than_seconds: int = 60, within_hours: int = 1, limit: int = 200
+) -> list[int]:
+    """Events a lost task never posted to their incident's channel (a sweep queues them)."""
+    now = clock.now()
+    link = "incident__slack_channel_link__"
+    unposted = TimelineEvent.objects.filter(
+        **{f"{link}archived_at__isnull": True, f"{link}channel_id__gt": ""},
+        kind__in=POSTED_KINDS,
+        created_at__gte=now - timedelta(hours=within_hours),
+        created_at__lt=now - timedelta(seconds=older_than_seconds),
+        slack_message__isnull=True,
+    ).filter(created_at__gte=F(f"{link}created_at"))
+    return list(unposted.order_by("created_at", "id").values_list("pk", flat=True)[:limit])
 
 
 def channels_archive_due() -> int:

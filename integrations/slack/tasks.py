@@ -7,7 +7,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from incidents.models import TimelineEvent
-from integrations.slack import inbound, sync
+from integrations.slack import client, inbound, sync
 from integrations.slack.client import SlackFailure
 
 MAX_RETRIES = 5
@@ -28,6 +28,7 @@ def slack_timeline_event_sync_task(self, event_id: int) -> str:
     except SlackFailure as failure:
         if failure.transient and self.request.retries < self.max_retries:
             raise self.retry(countdown=_backoff(self, failure)) from None
+        sync.timeline_post_abandon(event_id)
         incident_id = TimelineEvent.objects.values_list("incident_id", flat=True).get(pk=event_id)
         return sync.failure_report(
             incident_id, f"sync a change to Slack ({failure.method})", failure
@@ -47,7 +48,16 @@ def slack_inbound_process_task(self, inbound_id: int) -> str:
 
 @shared_task(ignore_result=True)
 def slack_sweep_task() -> str:
-    """Beat: archive channels that are due, and queue again requests whose task was lost."""
+    """Beat: archive channels that are due; queue again requests and timeline posts whose task
+    was lost (each is claimed when it runs, so a slow task and its twin do the work once)."""
+    if not client.is_enabled():
+        return "Slack app is off"
     archived = sync.channels_archive_due()
     requeued = inbound.inbounds_requeue_lost()
-    return f"{archived} channels archived, {requeued} requests queued again"
+    unposted = sync.timeline_events_unposted()
+    for event_id in unposted:
+        slack_timeline_event_sync_task.delay(event_id)
+    return (
+        f"{archived} channels archived, {requeued} requests and {len(unposted)} timeline "
+        "events queued again"
+    )

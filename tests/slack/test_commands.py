@@ -208,6 +208,9 @@ def test_sev_changes_the_severity(slack, rita):
 
     assert Incident.objects.get().severity.rank == 1
     assert "set severity SEV-1 on" in slack.reply()["text"]
+    [create] = slack.workspace.take("conversations.create")  # a SEV-1 needs its channel
+    assert create["name"] == "inc-1-checkout-is-slow"
+    slack.workspace.take("")
 
 
 def test_sev_to_a_severity_that_does_not_exist_says_which_exist(slack, rita):

@@ -254,3 +254,50 @@ def test_an_unreachable_slack_is_a_transient_failure(slack, settings):
         client.api("chat.postMessage", channel="C1", text="hi")
 
     assert failure.value.transient
+
+
+def test_a_timeline_post_whose_task_was_lost_is_posted_by_the_sweep(slack, rita):
+    from integrations.slack.tasks import slack_sweep_task
+
+    incident = declare(rita)
+    with_channel(incident, "C0INC")
+    with slack.capture(execute=False):  # the sync task is "lost"
+        services.incident_add_note(incident=incident, text="lost note", actor=rita, source="web")
+    note = TimelineEvent.objects.get(kind="incident.note_added")
+
+    assert sync.timeline_events_unposted() == []  # not yet: the task may only be slow
+    with clock.frozen_at(note.created_at + timedelta(minutes=2)), slack.capture(execute=True):
+        assert "1 timeline events queued again" in slack_sweep_task()
+        assert sync.timeline_events_unposted() == []
+
+    [line] = slack.workspace.take("chat.postMessage")
+    assert line["text"] == f":memo: <@{RITA}>: lost note"
+
+
+def test_a_reported_failure_is_not_retried_by_the_sweep(slack, rita):
+    incident = declare(rita)
+    with_channel(incident, "C0GONE")
+    slack.workspace.fail("chat.postMessage", "channel_not_found")
+    web(slack, services.incident_add_note, incident=incident, text="gone", actor=rita)
+    slack.workspace.take("chat.postMessage")
+    failed = TimelineEvent.objects.get(kind="slack.failed")
+
+    with clock.frozen_at(failed.created_at + timedelta(minutes=2)):
+        assert sync.timeline_events_unposted() == []
+
+
+def test_raising_an_incident_to_sev2_gives_it_a_channel(slack, rita):
+    incident = declare(rita)
+
+    web(
+        slack,
+        services.incident_change_severity,
+        incident=incident,
+        severity=severity(2),
+        actor=rita,
+    )
+
+    [create] = slack.workspace.take("conversations.create")
+    assert create["name"] == "inc-1-checkout-is-slow"
+    assert IncidentChannel.objects.get(incident=incident).channel_id == "C100"
+    slack.workspace.take("")

@@ -151,7 +151,9 @@ def test_a_request_whose_task_was_lost_is_queued_again_by_the_sweep(slack, respo
 
     assert inbounds_requeue_lost() == 0  # not yet: it may only be slow
     with clock.frozen_at(stored.received_at + timedelta(minutes=1)), slack.capture(execute=True):
-        assert slack_sweep_task() == "0 channels archived, 1 requests queued again"
+        assert slack_sweep_task() == (
+            "0 channels archived, 1 requests and 0 timeline events queued again"
+        )
     with clock.frozen_at(stored.received_at + timedelta(minutes=2)):
         assert inbounds_requeue_lost() == 0  # done now
 
