@@ -9,11 +9,10 @@ from typing import Any
 
 from django import template
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q
 
 from core import clock
-from incidents.models import OPEN_STATUSES, Incident
-from incidents.selectors import severity_list, user_can_view_incidents
+from incidents.models import Incident
+from incidents.selectors import open_incident_counts_by_severity, user_can_view_incidents
 
 register = template.Library()
 logger = logging.getLogger(__name__)
@@ -76,15 +75,13 @@ def oncall_line(context: template.Context) -> str | None:
 
 @register.simple_tag(takes_context=True)
 def open_incident_counts(context: template.Context) -> list[dict[str, Any]]:
-    """Open incidents per severity, every severity listed (zeros too), in one query."""
+    """Open incidents per severity, every severity listed (zeros too)."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user_can_view_incidents(user):
         return []
-    rows = severity_list().annotate(
-        open_count=Count("incidents", filter=Q(incidents__status__in=OPEN_STATUSES))
-    )
-    return [{"severity": severity, "count": severity.open_count} for severity in rows]
+    counts = open_incident_counts_by_severity()
+    return [{"severity": severity, "count": count} for severity, count in counts]
 
 
 @register.filter
