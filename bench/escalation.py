@@ -1,6 +1,6 @@
 """Benchmark (not a test): paging end to end — gunicorn, PostgreSQL, Redis, Celery worker and beat.
 
-    .venv/bin/python bench/escalation.py                       # 1,000 + 1,000 + 10,000, one run
+    .venv/bin/python bench/escalation.py                       # 1,000 at 5/s + 10,000 at once
     .venv/bin/python bench/escalation.py --incidents 50 --storm 500 --delay 20   # a quick try
     .venv/bin/python bench/escalation.py --in-process 500      # the engine alone, no processes
 
@@ -588,8 +588,8 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=1000, help="(1)+(2): webhooks per run")
-    parser.add_argument("--rate", type=float, default=20.0, help="(1): webhooks per second")
-    parser.add_argument("--delay", type=int, default=60, help="(2): seconds level 1 → level 2")
+    parser.add_argument("--rate", type=float, default=5.0, help="(1): webhooks per second")
+    parser.add_argument("--delay", type=int, default=30, help="(2): seconds level 1 → level 2")
     parser.add_argument("--storm", type=int, default=10_000, help="(3): alerts at once; 0: skip")
     parser.add_argument("--storm-batch", type=int, default=100, help="(3): alerts per webhook")
     parser.add_argument("--storm-timeout", type=float, default=900.0)
