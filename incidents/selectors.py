@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from core.errors import NotFoundError, PermissionDeniedError
 from incidents.models import (
@@ -63,11 +63,48 @@ def incident_list(*, user: AbstractBaseUser, filters: IncidentFilters | None = N
     The queryset runs a fixed number of queries however many rows are read from it.
     """
     _require_view(user)
-    filters = filters or IncidentFilters()
     queryset = Incident.objects.select_related("severity", "declared_by").prefetch_related(
         Prefetch("services", queryset=Service.objects.only("id", "name", "slug")),
         _current_assignments(),
     )
+    return _filtered(queryset, filters or IncidentFilters())
+
+
+# Long free text that rows on the board and the list never show: not read for them.
+ROW_DEFERRED_FIELDS = ("summary", "customer_impact")
+
+
+def incident_rows(*, user: AbstractBaseUser, filters: IncidentFilters | None = None) -> QuerySet:
+    """Like `incident_list`, but only what a row of the board or the list shows.
+
+    Each incident carries `service_list` (its services, by name) and `commander_name` (the
+    current primary Incident Commander's username, or None). Cheaper per row than
+    `incident_list`: no related manager per incident, no role assignments or users built.
+    """
+    _require_view(user)
+    commander = RoleAssignment.objects.filter(
+        incident=OuterRef("pk"), role__slug="commander", kind="primary", ended_at__isnull=True
+    ).order_by("assigned_at")
+    queryset = (
+        Incident.objects.select_related("severity")
+        .defer(*ROW_DEFERRED_FIELDS)
+        .annotate(commander_name=Subquery(commander.values("user__username")[:1]))
+        .prefetch_related(
+            Prefetch(
+                "services", queryset=Service.objects.only("id", "name"), to_attr="service_list"
+            )
+        )
+    )
+    return _filtered(queryset, filters or IncidentFilters())
+
+
+def incident_board(*, user: AbstractBaseUser, limit: int) -> list[Incident]:
+    """Open incidents as `incident_rows`, most severe first, then oldest; at most `limit`."""
+    queryset = incident_rows(user=user, filters=IncidentFilters(open_only=True))
+    return list(queryset.order_by("severity__rank", "created_at", "id")[:limit])
+
+
+def _filtered(queryset: QuerySet, filters: IncidentFilters) -> QuerySet:
     if filters.open_only:
         queryset = queryset.filter(
             status__in=[

@@ -22,10 +22,14 @@ from django.core.paginator import Paginator
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
+from django.template.defaultfilters import linebreaksbr, slugify
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import clock
 from core.errors import DomainError, NotFoundError, PermissionDeniedError, ValidationError
 from incidents import selectors, services
 from incidents.forms import (
@@ -47,6 +51,7 @@ from incidents.models import (
     Source,
     TimelineEvent,
 )
+from incidents.templatetags.firebell_ui import ack_countdown, event_label, since
 
 BOARD_LIMIT = 300  # open incidents shown on the board; more means the board is not the tool
 LIST_PAGE_SIZE = 50
@@ -217,9 +222,12 @@ class IncidentPage:
             return list(events)
         return list(events[: TIMELINE_LIMIT + 1])
 
-    @property
+    @cached_property
     def timeline_shown(self) -> list[TimelineEvent]:
-        return self.timeline if self.show_all else self.timeline[:TIMELINE_LIMIT]
+        events = self.timeline if self.show_all else self.timeline[:TIMELINE_LIMIT]
+        for event in events:
+            _timeline_row(event)
+        return events
 
     @property
     def timeline_truncated(self) -> bool:
@@ -274,6 +282,23 @@ class IncidentPage:
             **self.extra,
             **extra,
         }
+
+
+def _timeline_row(event: TimelineEvent) -> None:
+    """What a timeline entry shows, computed here: per-event template filters (three `date`s,
+    `slugify`, `linebreaksbr`…) cost ~0.3 ms an event, and the page shows up to 300."""
+    at = timezone.localtime(event.created_at)
+    source = event.get_source_display()
+    event.kind_class = slugify(event.kind)
+    event.label = event_label(event.kind)
+    event.at_iso = at.isoformat()
+    event.at_title = f"{at:%Y-%m-%d %H:%M:%S} {at.tzname()}"
+    event.at_short = f"{at:%H:%M}"
+    event.message_html = linebreaksbr(event.message, autoescape=True) if event.message else ""
+    if event.actor:
+        event.who = f"{event.actor.get_username() or source} · {source}"
+    else:
+        event.who = source
 
 
 def _guarded_list(module_name: str, function_name: str, argument: Any) -> list | None:
@@ -346,14 +371,41 @@ def _incident_for_action(request: HttpRequest, number: int) -> Incident:
 # --- board and list ------------------------------------------------------------------------------
 
 
-def _board_response(request: HttpRequest, *, partial: bool) -> HttpResponse:
-    incidents = list(
-        selectors.incident_list(
-            user=request.user, filters=selectors.IncidentFilters(open_only=True)
-        ).order_by("severity__rank", "created_at", "id")[:BOARD_LIMIT]
-    )
+_NUMBER_SLOT = 1_234_567_890  # any number: replaced by each row's incident number
+
+
+def _url_for_number(name: str, *args: str) -> Callable[[int], str]:
+    """reverse() once per screen, then only the incident number changes per row.
+
+    `{% url %}` costs ~0.1 ms per call; the board needs three per card.
+    """
+    head, tail = reverse(name, args=[_NUMBER_SLOT, *args]).split(str(_NUMBER_SLOT), 1)
+    return lambda number: f"{head}{number}{tail}"
+
+
+def _service_names(incident: Incident) -> str:
+    return ", ".join(service.name for service in incident.service_list) or "—"
+
+
+def _board_cards(incidents: list[Incident]) -> None:
+    """What each card shows, computed once per card here rather than by template tags."""
+    now = clock.now()
+    detail = _url_for_number("incidents:detail")
+    acknowledge = _url_for_number("incidents:transition", "acknowledge")
+    resolve = _url_for_number("incidents:transition", "resolve")
     for incident in incidents:
-        incident.commander = selectors.incident_commander(incident)
+        incident.service_names = _service_names(incident)
+        incident.age = since(incident.created_at, now)
+        incident.ack = ack_countdown(incident, now)
+        incident.detail_url = detail(incident.number)
+        incident.acknowledge_url = acknowledge(incident.number)
+        incident.resolve_url = resolve(incident.number)
+
+
+def _board_response(request: HttpRequest, *, partial: bool) -> HttpResponse:
+    incidents = selectors.incident_board(user=request.user, limit=BOARD_LIMIT)
+    _board_cards(incidents)
+    can_respond = selectors.user_can_respond(request.user)
     columns = [
         {
             "status": status,
@@ -366,7 +418,10 @@ def _board_response(request: HttpRequest, *, partial: bool) -> HttpResponse:
         "columns": columns,
         "total": len(incidents),
         "truncated": len(incidents) == BOARD_LIMIT,
-        "can_respond": selectors.user_can_respond(request.user),
+        "can_respond": can_respond,
+        "board_url": reverse("incidents:board"),
+        # One hidden CSRF field for every card's forms instead of a {% csrf_token %} each.
+        "csrf_input": csrf_input(request) if can_respond and incidents else "",
     }
     template = "incidents/partials/board.html" if partial else "incidents/board.html"
     return render(request, template, context)
@@ -382,11 +437,13 @@ def board(request: HttpRequest) -> HttpResponse:
 @ui_view
 def incident_list(request: HttpRequest) -> HttpResponse:
     form = IncidentFilterForm(request.GET or None)
-    queryset = selectors.incident_list(user=request.user, filters=form.to_filters())
+    queryset = selectors.incident_rows(user=request.user, filters=form.to_filters())
     paginator = Paginator(queryset, LIST_PAGE_SIZE)
     page_obj = paginator.get_page(request.GET.get("page"))
+    detail = _url_for_number("incidents:detail")
     for incident in page_obj.object_list:
-        incident.commander = selectors.incident_commander(incident)
+        incident.service_names = _service_names(incident)
+        incident.detail_url = detail(incident.number)
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page_obj": page_obj, "query": query.urlencode()}

@@ -103,20 +103,23 @@ def duration(value: timedelta | None) -> str:
 
 
 @register.filter
-def since(value: datetime | None) -> str:
-    return duration(clock.now() - value) if value else "—"
+def since(value: datetime | None, now: datetime | None = None) -> str:
+    return duration((now or clock.now()) - value) if value else "—"
 
 
 @register.simple_tag
-def ack_countdown(incident: Incident) -> dict[str, Any]:
-    """The acknowledge target: time left, or how far past it; `breached` turns it red."""
+def ack_countdown(incident: Incident, now: datetime | None = None) -> dict[str, Any]:
+    """The acknowledge target: time left, or how far past it; `breached` turns it red.
+
+    Screens with many rows pass one `now` for all of them (and compute this in the view).
+    """
     deadline = incident.triggered_at + incident.severity.ack_target
     if incident.acknowledged_at:
         late = incident.acknowledged_at > deadline
         took = duration(incident.acknowledged_at - incident.triggered_at)
         text = f"acknowledged in {took}" + (" (late)" if late else "")
         return {"breached": late, "done": True, "text": text}
-    left = deadline - clock.now()
+    left = deadline - (now or clock.now())
     if left.total_seconds() >= 0:
         return {"breached": False, "done": False, "text": f"ack due in {duration(left)}"}
     return {"breached": True, "done": False, "text": f"ack overdue {duration(-left)}"}
