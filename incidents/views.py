@@ -51,7 +51,12 @@ from incidents.models import (
     Source,
     TimelineEvent,
 )
-from incidents.templatetags.firebell_ui import ack_countdown, event_label, since
+from incidents.templatetags.firebell_ui import (
+    ack_countdown,
+    event_label,
+    severity_class,
+    since,
+)
 
 BOARD_LIMIT = 300  # open incidents shown on the board; more means the board is not the tool
 LIST_PAGE_SIZE = 50
@@ -394,6 +399,9 @@ def _board_cards(incidents: list[Incident]) -> None:
     acknowledge = _url_for_number("incidents:transition", "acknowledge")
     resolve = _url_for_number("incidents:transition", "resolve")
     for incident in incidents:
+        # As text: an int in a template goes through number localisation at every use.
+        incident.num = str(incident.number)
+        incident.severity_class = severity_class(incident.severity.rank)
         incident.service_names = _service_names(incident)
         incident.age = since(incident.created_at, now)
         incident.ack = ack_countdown(incident, now)
