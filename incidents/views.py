@@ -403,6 +403,7 @@ def _board_cards(incidents: list[Incident]) -> None:
         incident.num = str(incident.number)
         incident.severity_class = severity_class(incident.severity.rank)
         incident.service_names = _service_names(incident)
+        incident.commander_name = selectors.incident_row_commander_name(incident)
         incident.age = since(incident.created_at, now)
         incident.ack = ack_countdown(incident, now)
         incident.detail_url = detail(incident.number)
@@ -451,6 +452,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     detail = _url_for_number("incidents:detail")
     for incident in page_obj.object_list:
         incident.service_names = _service_names(incident)
+        incident.commander_name = selectors.incident_row_commander_name(incident)
         incident.detail_url = detail(incident.number)
     query = request.GET.copy()
     query.pop("page", None)
