@@ -8,6 +8,7 @@ Web API. A transient Slack failure raises Retry (the row is released for the ret
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -31,6 +32,7 @@ from integrations.slack.models import (
 from oncall import services as oncall_services
 
 RESPONSE_URL_MINUTES = 30
+logger = logging.getLogger(__name__)
 
 
 class Retry(Exception):
@@ -75,6 +77,15 @@ def inbounds_requeue_lost(*, older_than_seconds: int = 30, limit: int = 100) -> 
     return requeued
 
 
+def inbounds_purge(*, older_than_days: int = 7) -> int:
+    """Forget handled requests after a week (Slack retries an event for minutes, not days)."""
+    cutoff = clock.now() - timedelta(days=older_than_days)
+    deleted, _ = SlackInbound.objects.filter(
+        received_at__lt=cutoff, processed_at__isnull=False
+    ).delete()
+    return deleted
+
+
 def _finish(inbound_id: int, outcome: str) -> str:
     SlackInbound.objects.filter(pk=inbound_id).update(outcome=outcome[:1000])
     return f"slack {inbound_id}: {outcome}"
@@ -93,6 +104,10 @@ def inbound_process(inbound_id: int) -> str:
     }[row.kind]
     try:
         return _finish(inbound_id, handler(row.payload))
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:
+        # A payload of a shape Slack does not send: recorded on the row, nothing to retry.
+        logger.warning("Slack request %s is malformed: %r", inbound_id, exc)
+        return _finish(inbound_id, f"malformed: {type(exc).__name__}: {exc}")
     except SlackFailure as failure:
         if failure.transient:
             SlackInbound.objects.filter(pk=inbound_id).update(processed_at=None)

@@ -54,6 +54,7 @@ def slack_sweep_task() -> str:
         return "Slack app is off"
     archived = sync.channels_archive_due()
     requeued = inbound.inbounds_requeue_lost()
+    inbound.inbounds_purge()
     unposted = sync.timeline_events_unposted()
     for event_id in unposted:
         slack_timeline_event_sync_task.delay(event_id)

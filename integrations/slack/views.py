@@ -81,7 +81,10 @@ def slack_interactions(request: HttpRequest) -> HttpResponse:
     if not isinstance(payload, dict):
         return JsonResponse({"ok": False, "error": "payload is not an object"}, status=400)
     if payload.get("type") == "view_submission":
-        errors = inbound.modal_errors(payload)
+        try:
+            errors = inbound.modal_errors(payload)
+        except (AttributeError, TypeError):  # a view of the wrong shape
+            return JsonResponse({"ok": False, "error": "view is malformed"}, status=400)
         if errors:
             return JsonResponse({"response_action": "errors", "errors": errors})
     if payload.get("type") in {"block_actions", "view_submission"}:

@@ -90,6 +90,18 @@ def test_an_events_api_retry_with_the_same_event_id_is_processed_once(slack):
         ("/slack/interactions", b"payload=%7Bbroken"),
         ("/slack/interactions", b"payload=%5B%5D"),
         ("/slack/interactions", b"nothing=here"),
+        (
+            "/slack/interactions",
+            b"payload=%7B%22type%22%3A%22view_submission%22%2C%22view%22%3A1%7D",
+        ),
+        (
+            "/slack/interactions",
+            b"payload=%7B%22type%22%3A%22block_actions%22%2C%22actions%22%3A%5B1%5D%7D",
+        ),
+        (
+            "/slack/interactions",
+            b"payload=%7B%22type%22%3A%22block_actions%22%2C%22user%22%3A%22U1%22%7D",
+        ),
         ("/slack/commands", b"\xff\xfe"),
         ("/slack/commands", b""),
     ],
@@ -162,3 +174,15 @@ def test_a_request_whose_task_was_lost_is_queued_again_by_the_sweep(slack, respo
     with clock.frozen_at(stored.received_at + timedelta(minutes=31)):
         SlackInbound.objects.update(processed_at=None)
         assert inbounds_requeue_lost() == 0  # too old for its response_url
+    SlackInbound.objects.update(processed_at=clock.now())
+    with clock.frozen_at(stored.received_at + timedelta(days=8)):
+        slack_sweep_task()
+    assert not SlackInbound.objects.exists()  # handled requests are forgotten after a week
+
+
+def test_a_signed_payload_of_a_shape_slack_never_sends_is_recorded_as_malformed(slack):
+    body = form_body(payload='{"type": "block_actions", "user": "U1", "actions": []}')
+
+    assert slack.post("/slack/interactions", body, FORM).status_code == 200
+
+    assert SlackInbound.objects.get().outcome.startswith("malformed: AttributeError")
