@@ -126,7 +126,10 @@ def pages_enqueue_due(*, limit: int = 500) -> int:
 
     The sweep that finds what a lost task left behind: a page queued more than
     FIREBELL_PAGE_REQUEUE_SECONDS ago and still pending is queued again (the claim in
-    `page_deliver` keeps that harmless).
+    `page_deliver` keeps that harmless). It backs off: a page is queued again only once the time
+    since it was last queued exceeds half the time it has been due. A lost task is re-queued
+    within the interval; a page that is merely waiting behind a backlog (an alert storm) is not
+    re-queued every interval, which would grow the very queue it waits in.
     """
     from oncall.tasks import page_deliver_task
 
@@ -134,11 +137,17 @@ def pages_enqueue_due(*, limit: int = 500) -> int:
     requeue = timedelta(seconds=getattr(settings, "FIREBELL_PAGE_REQUEUE_SECONDS", 30))
     not_queued = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - requeue)
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-    candidates = Page.objects.filter(not_queued, free, status=PageStatus.PENDING, due_at__lte=now)
+    candidates = (
+        Page.objects.filter(not_queued, free, status=PageStatus.PENDING, due_at__lte=now)
+        .order_by(F("enqueued_at").asc(nulls_first=True), "due_at")
+        .values_list("pk", "enqueued_at", "due_at")
+    )
     queued = 0
-    for page_id, enqueued_at in candidates.order_by("due_at").values_list("pk", "enqueued_at")[
-        :limit
-    ]:
+    for page_id, enqueued_at, due_at in candidates[: limit * 4]:
+        if queued >= limit:
+            break
+        if enqueued_at is not None and now - enqueued_at < (now - due_at) / 2:
+            continue  # backing off
         if Page.objects.filter(pk=page_id, enqueued_at=enqueued_at).update(enqueued_at=now) == 1:
             page_deliver_task.delay(page_id)
             queued += 1

@@ -11,8 +11,10 @@ from datetime import timedelta
 
 import pytest
 
+from core import clock
 from firebell.celery import app as celery_app
 from oncall.models import Page, PageStatus
+from oncall.services import pages_enqueue_due
 from tests.oncall.conftest import T0, declare, person, policy_of, tick
 
 pytestmark = pytest.mark.redis
@@ -59,3 +61,24 @@ def test_a_delivery_lost_with_the_broker_is_requeued_once_its_queue_mark_is_stal
     assert tick(T0 + timedelta(seconds=31))["deliveries"] == 1
     assert len(standins.emails_to(only)) == 1
     assert tick(T0 + timedelta(minutes=5))["deliveries"] == 0
+
+
+def test_a_page_waiting_behind_a_backlog_is_requeued_with_backoff_not_every_interval(
+    db, standins, tasks_to_the_broker
+):
+    only = person("bea-backlog")
+    incident = declare(policy_of("Backlog", (30, [only])))
+    tick(T0)  # the step runs; its delivery task waits on the broker behind a long queue
+    page = Page.objects.get(incident=incident)
+    requeued_at = []
+    for second in range(0, 600, 5):  # ten minutes of ticks; nothing reaches a worker
+        at = T0 + timedelta(seconds=second)
+        with clock.frozen_at(at):
+            if pages_enqueue_due():
+                requeued_at.append(second)
+    page.refresh_from_db()
+    assert page.status == PageStatus.PENDING
+    # Every 30 s would be 17 re-queues; backing off (queued again once the wait since the last
+    # queueing exceeds half the time since due) gives a handful, further and further apart.
+    assert requeued_at == [35, 70, 140, 280, 560]
+    celery_app.control.purge()
