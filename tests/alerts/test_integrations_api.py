@@ -10,26 +10,11 @@ from rest_framework.test import APIClient
 
 from alerts.models import AlertDelivery, DeliveryStatus, Integration, intake_key_hash
 from core import clock
+from tests.api import assert_error, client_for
 from tests.factories import ServiceFactory, severity
 
 pytestmark = pytest.mark.django_db
 LIST = "/api/v1/integrations/"
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-def assert_error(response, status: int, field: str | None = None) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"message", "errors"}
-    assert body["message"]
-    if field is not None:
-        assert field in body["errors"], body
-    return body
 
 
 def create(client: APIClient, **body) -> dict:

@@ -15,16 +15,11 @@ from rest_framework.test import APIClient
 from core import clock
 from incidents import services
 from incidents.models import Incident, Role, Source, TimelineEvent
+from tests.api import assert_error, client_for
 from tests.factories import ServiceFactory, severity
 
 pytestmark = pytest.mark.django_db
 LIST = "/api/v1/incidents/"
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def declare(actor, **kwargs) -> Incident:
@@ -36,16 +31,6 @@ def declare(actor, **kwargs) -> Incident:
 def numbers(response) -> list[int]:
     assert response.status_code == 200, response.json()
     return [item["number"] for item in response.json()["results"]]
-
-
-def assert_error(response, status: int, field: str | None = None) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"message", "errors"}
-    assert body["message"]
-    if field is not None:
-        assert field in body["errors"], body
-    return body
 
 
 # --- Authentication and the error shape -----------------------------------------------------------

@@ -16,16 +16,11 @@ from incidents.models import (
     StakeholderUpdate,
     TimelineEvent,
 )
+from tests.api import assert_error, client_for
 from tests.factories import severity
 
 pytestmark = pytest.mark.django_db
 S = IncidentStatus
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def declare(actor) -> Incident:
@@ -44,15 +39,6 @@ def put_in(incident: Incident, status: str) -> Incident:
     for step in steps:
         incident = step(incident=incident, actor=None, source=Source.SYSTEM)
     return incident
-
-
-def assert_error(response, status: int, field: str | None = None) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"message", "errors"}
-    if field is not None:
-        assert field in body["errors"], body
-    return body
 
 
 # action, body, a status it works from, the status it leads to, a status it is refused from

@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from incidents import services
 from incidents.models import Service, Source
+from tests.api import assert_error, client_for
 from tests.factories import ServiceFactory, severity
 
 pytestmark = pytest.mark.django_db
 SERVICES = "/api/v1/services/"
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-def assert_error(response, status: int, field: str | None = None) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"message", "errors"}
-    if field is not None:
-        assert field in body["errors"], body
-    return body
 
 
 def test_anyone_who_may_see_incidents_can_list_and_read_services(viewer):
