@@ -52,25 +52,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PROTECTED = {
-    "firebell",
-    "firebell_ui",
-    "firebell_slack",
-    "firebell_intake",
-    "firebell_me",
-    "firebell_oncallui",
-    "firebell_bench",
-    "postgres",
-}
+
+from bench.common import (  # noqa: E402
+    database_create,
+    database_drop,
+    percentile,
+    production_environment,
+    uptime,
+)
+
 HOST = "127.0.0.1"
 
 
 # --- Figures ----------------------------------------------------------------------------------
-
-
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    """Nearest rank: the value below which `fraction` of the values lie."""
-    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * fraction))]
 
 
 def summary(name: str, values: list[float], expected: int) -> str:
@@ -85,11 +79,6 @@ def summary(name: str, values: list[float], expected: int) -> str:
     )
     missing = f", {expected - len(values)} missing" if expected > len(values) else ""
     return f"{name}: {figures}, max {ordered[-1] * 1000:.0f} ms (n={len(values)}{missing})"
-
-
-def uptime() -> str:
-    out = subprocess.run(["uptime"], capture_output=True, text=True).stdout
-    return out.strip().split("load average: ")[-1]
 
 
 # --- The SMTP stand-in (runs as its own process: `escalation.py smtp PORT FILE`) --------------
@@ -191,23 +180,6 @@ def healthz(port: int) -> bool:
 
 
 # --- Database and seed ------------------------------------------------------------------------
-
-
-def database_create(server: str, name: str) -> None:
-    import psycopg
-
-    if name in PROTECTED or not re.fullmatch(r"[a-z0-9_]+", name):
-        sys.exit(f"Refusing to drop and re-create the database {name!r}.")
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def database_drop(server: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def seed(delay_seconds: int) -> dict[str, object]:
@@ -451,19 +423,15 @@ def live(args: argparse.Namespace) -> None:
     smtp_file = logs / "smtp-arrivals.tsv"
     smtp_file.unlink(missing_ok=True)
     database_create(args.server, args.database)
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="firebell.settings",
-        DATABASE_URL=f"{args.server}/{args.database}",
-        CELERY_BROKER_URL=args.broker,
-        REDIS_URL=args.cache,
-        DEBUG="0",
-        SECRET_KEY="bench-" + "x" * 50,
+    production_environment(
+        database_url=f"{args.server}/{args.database}",
+        broker=args.broker,
+        cache=args.cache,
         ALLOWED_HOSTS=HOST,
         PUBLIC_BASE_URL=f"http://{HOST}:{args.port}",
         EMAIL_HOST=HOST,
         EMAIL_PORT=str(args.smtp_port),
         FIREBELL_VAR_DIR=str(logs / "var"),
-        LOG_LEVEL="WARNING",
     )
     import django
 

@@ -37,7 +37,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PROTECTED = {"firebell", "firebell_ui", "firebell_slack", "firebell_intake", "postgres"}
+
+from bench.common import (  # noqa: E402
+    database_create,
+    percentile,
+    production_environment,
+    uptime,
+)
+
 FIXTURE = {
     "receiver": "bench",
     "status": "firing",
@@ -144,21 +151,7 @@ def send(host: str, port: int, path: str, bodies: list[bytes], connections: int)
     return load
 
 
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * fraction))]
-
-
 # --- Processes and the database ---------------------------------------------------------------
-
-
-def database_create(base_url: str, name: str) -> None:
-    import psycopg
-
-    if name in PROTECTED:
-        sys.exit(f"Refusing to drop and re-create the database {name!r}.")
-    with psycopg.connect(f"{base_url}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def start(command: list[str], log: Path) -> subprocess.Popen:
@@ -237,10 +230,6 @@ def backlog_drain(timeout: float) -> None:
                 return
         time.sleep(0.2)
     sys.exit(f"Deliveries of an earlier run were still waiting after {timeout:.0f} s.")
-
-
-def uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
 # --- One run ----------------------------------------------------------------------------------
@@ -341,15 +330,11 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
 
     database_create(args.server, args.database)
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="firebell.settings",
-        DATABASE_URL=f"{args.server}/{args.database}",
-        CELERY_BROKER_URL=args.broker,
-        REDIS_URL=args.cache,
-        DEBUG="0",
-        SECRET_KEY="bench-" + "x" * 50,
+    production_environment(
+        database_url=f"{args.server}/{args.database}",
+        broker=args.broker,
+        cache=args.cache,
         ALLOWED_HOSTS="127.0.0.1",
-        LOG_LEVEL="WARNING",
     )
     import django
 
