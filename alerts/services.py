@@ -65,21 +65,26 @@ def integration_create(
 ) -> tuple[Integration, str]:
     """Create an integration; returns it with its intake key, which is never shown again."""
     _require_configure(actor)
-    if Integration.objects.filter(service=service, name=name).exists():
-        raise ValidationError(
-            f"Service {service.slug} already has an integration named {name!r}.",
-            errors={"name": ["Already used for this service."]},
-        )
-    key, key_hash = _new_key()
-    integration = Integration.objects.create(
-        service=service,
-        kind=kind,
-        name=name,
-        key_hash=key_hash,
-        key_prefix=key[:6],
-        default_severity=default_severity or Severity.objects.get(rank=3),
-        **options,
+    taken = ValidationError(
+        f"Service {service.slug} already has an integration named {name!r}.",
+        errors={"name": ["Already used for this service."]},
     )
+    if Integration.objects.filter(service=service, name=name).exists():
+        raise taken
+    key, key_hash = _new_key()
+    try:
+        with transaction.atomic():
+            integration = Integration.objects.create(
+                service=service,
+                kind=kind,
+                name=name,
+                key_hash=key_hash,
+                key_prefix=key[:6],
+                default_severity=default_severity or Severity.objects.get(rank=3),
+                **options,
+            )
+    except IntegrityError:
+        raise taken from None  # a concurrent create took the name between the check and here
     return integration, key
 
 

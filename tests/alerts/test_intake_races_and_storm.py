@@ -11,10 +11,16 @@ import pagerduty
 import pytest
 from django.db.models import Sum
 
-from alerts.models import Alert, AlertDelivery, AlertGroup, DeliveryStatus
-from alerts.services import deliveries_sweep, delivery_process, delivery_record
+from alerts.models import Alert, AlertDelivery, AlertGroup, DeliveryStatus, Integration
+from alerts.services import (
+    deliveries_sweep,
+    delivery_process,
+    delivery_record,
+    integration_create,
+)
 from core import clock
-from incidents.models import Incident, IncidentStatus
+from core.errors import ValidationError
+from incidents.models import Incident, IncidentStatus, Severity
 from integrations.alertmanager import parser as alertmanager
 from oncall.models import Page
 from tests.alerts.conftest import fixture_body
@@ -172,3 +178,23 @@ def test_the_sweep_retries_a_delivery_whose_processing_failed(make_integration):
     with clock.frozen_at(clock.now() + timedelta(minutes=1)):
         assert deliveries_sweep() == 1
     assert Incident.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_integrations_created_at_once_with_one_name_give_one_and_a_clear_error(api_service):
+    severity = Severity.objects.get(rank=3)
+
+    def create():
+        integration_create(
+            service=api_service,
+            kind="alertmanager",
+            name="prod-alertmanager",
+            actor=None,
+            default_severity=severity,
+        )
+
+    errors = run_together(*(create,) * 4)
+    assert Integration.objects.filter(name="prod-alertmanager").count() == 1
+    assert len(errors) == 3
+    assert all(isinstance(error, ValidationError) for error in errors), errors
