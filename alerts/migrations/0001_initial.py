@@ -6,118 +6,277 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('incidents', '0001_initial'),
+        ("incidents", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Integration',
+            name="Integration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('kind', models.CharField(choices=[('alertmanager', 'Prometheus Alertmanager'), ('grafana', 'Grafana Alerting'), ('pagerduty', 'PagerDuty Events API v2'), ('generic', 'Generic JSON')], max_length=20)),
-                ('key_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('key_prefix', models.CharField(editable=False, max_length=8)),
-                ('key_rotated_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('enabled', models.BooleanField(default=True)),
-                ('maintenance_until', models.DateTimeField(blank=True, help_text='Until then, alerts are stored and shown but nobody is paged.', null=True)),
-                ('severity_label', models.CharField(default='severity', help_text='Label whose value picks the severity.', max_length=60)),
-                ('severity_mapping', models.JSONField(blank=True, default=dict, help_text='e.g. {"critical": 1, "warning": 3}; added to defaults.')),
-                ('group_by_labels', models.JSONField(blank=True, default=list, help_text='Labels that group alerts into one incident. Empty: Alertmanager/Grafana groupKey, else alertname+service; PagerDuty and generic group by dedup_key.')),
-                ('auto_resolve', models.BooleanField(default=True, help_text='Resolve the incident when all of its alerts have resolved.')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('default_severity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='incidents.severity')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='integrations', to='incidents.service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("alertmanager", "Prometheus Alertmanager"),
+                            ("grafana", "Grafana Alerting"),
+                            ("pagerduty", "PagerDuty Events API v2"),
+                            ("generic", "Generic JSON"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("key_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("key_prefix", models.CharField(editable=False, max_length=8)),
+                (
+                    "key_rotated_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "maintenance_until",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Until then, alerts are stored and shown but nobody is paged.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "severity_label",
+                    models.CharField(
+                        default="severity",
+                        help_text="Label whose value picks the severity.",
+                        max_length=60,
+                    ),
+                ),
+                (
+                    "severity_mapping",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='e.g. {"critical": 1, "warning": 3}; added to defaults.',
+                    ),
+                ),
+                (
+                    "group_by_labels",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Labels that group alerts into one incident. Empty: "
+                        "Alertmanager/Grafana groupKey, else alertname+service; "
+                        "PagerDuty and generic group by dedup_key.",
+                    ),
+                ),
+                (
+                    "auto_resolve",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Resolve the incident when all of its alerts have resolved.",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "default_severity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="incidents.severity",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="integrations",
+                        to="incidents.service",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['service__name', 'name'],
+                "ordering": ["service__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='AlertGroup',
+            name="AlertGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('group_key', models.CharField(max_length=512)),
-                ('is_open', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('incident', models.OneToOneField(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='alert_group', to='incidents.incident')),
-                ('integration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='groups', to='alerts.integration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("group_key", models.CharField(max_length=512)),
+                ("is_open", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "incident",
+                    models.OneToOneField(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alert_group",
+                        to="incidents.incident",
+                    ),
+                ),
+                (
+                    "integration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="groups",
+                        to="alerts.integration",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AlertDelivery',
+            name="AlertDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('body', models.TextField()),
-                ('headers', models.JSONField(default=dict)),
-                ('source_ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('processed', 'Processed'), ('rejected', 'Rejected'), ('failed', 'Failed')], max_length=12)),
-                ('error', models.TextField(blank=True)),
-                ('signals', models.JSONField(blank=True, default=list)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('integration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='alerts.integration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("body", models.TextField()),
+                ("headers", models.JSONField(default=dict)),
+                ("source_ip", models.GenericIPAddressField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("processed", "Processed"),
+                            ("rejected", "Rejected"),
+                            ("failed", "Failed"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("signals", models.JSONField(blank=True, default=list)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "integration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="alerts.integration",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'alert deliveries',
-                'ordering': ['-received_at', '-id'],
+                "verbose_name_plural": "alert deliveries",
+                "ordering": ["-received_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fingerprint', models.CharField(max_length=255)),
-                ('group_key', models.CharField(max_length=512)),
-                ('title', models.CharField(max_length=500)),
-                ('description', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('firing', 'Firing'), ('resolved', 'Resolved')], max_length=10)),
-                ('source', models.CharField(blank=True, max_length=255)),
-                ('labels', models.JSONField(blank=True, default=dict)),
-                ('annotations', models.JSONField(blank=True, default=dict)),
-                ('links', models.JSONField(blank=True, default=list)),
-                ('raw', models.JSONField(blank=True, default=dict)),
-                ('starts_at', models.DateTimeField(blank=True, null=True)),
-                ('ends_at', models.DateTimeField(blank=True, null=True)),
-                ('first_seen_at', models.DateTimeField()),
-                ('last_seen_at', models.DateTimeField()),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('delivery_count', models.PositiveIntegerField(default=1)),
-                ('incident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='alerts', to='incidents.incident')),
-                ('severity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='incidents.severity')),
-                ('integration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='alerts.integration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("fingerprint", models.CharField(max_length=255)),
+                ("group_key", models.CharField(max_length=512)),
+                ("title", models.CharField(max_length=500)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("firing", "Firing"), ("resolved", "Resolved")], max_length=10
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=255)),
+                ("labels", models.JSONField(blank=True, default=dict)),
+                ("annotations", models.JSONField(blank=True, default=dict)),
+                ("links", models.JSONField(blank=True, default=list)),
+                ("raw", models.JSONField(blank=True, default=dict)),
+                ("starts_at", models.DateTimeField(blank=True, null=True)),
+                ("ends_at", models.DateTimeField(blank=True, null=True)),
+                ("first_seen_at", models.DateTimeField()),
+                ("last_seen_at", models.DateTimeField()),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("delivery_count", models.PositiveIntegerField(default=1)),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="alerts",
+                        to="incidents.incident",
+                    ),
+                ),
+                (
+                    "severity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="incidents.severity",
+                    ),
+                ),
+                (
+                    "integration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alerts",
+                        to="alerts.integration",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-last_seen_at', '-id'],
+                "ordering": ["-last_seen_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='integration',
-            constraint=models.UniqueConstraint(fields=('service', 'name'), name='integration_name_per_service'),
+            model_name="integration",
+            constraint=models.UniqueConstraint(
+                fields=("service", "name"), name="integration_name_per_service"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alertgroup',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_open', True)), fields=('integration', 'group_key'), name='one_open_group_per_key'),
+            model_name="alertgroup",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_open", True)),
+                fields=("integration", "group_key"),
+                name="one_open_group_per_key",
+            ),
         ),
         migrations.AddIndex(
-            model_name='alertdelivery',
-            index=models.Index(fields=['integration', '-received_at'], name='delivery_recent_idx'),
+            model_name="alertdelivery",
+            index=models.Index(fields=["integration", "-received_at"], name="delivery_recent_idx"),
         ),
         migrations.AddIndex(
-            model_name='alertdelivery',
-            index=models.Index(condition=models.Q(('status__in', ['pending', 'failed'])), fields=['received_at'], name='delivery_unprocessed_idx'),
+            model_name="alertdelivery",
+            index=models.Index(
+                condition=models.Q(("status__in", ["pending", "failed"])),
+                fields=["received_at"],
+                name="delivery_unprocessed_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='alert',
-            index=models.Index(fields=['incident', 'status'], name='alert_incident_idx'),
+            model_name="alert",
+            index=models.Index(fields=["incident", "status"], name="alert_incident_idx"),
         ),
         migrations.AddConstraint(
-            model_name='alert',
-            constraint=models.UniqueConstraint(fields=('integration', 'fingerprint'), name='one_alert_per_fingerprint'),
+            model_name="alert",
+            constraint=models.UniqueConstraint(
+                fields=("integration", "fingerprint"), name="one_alert_per_fingerprint"
+            ),
         ),
     ]

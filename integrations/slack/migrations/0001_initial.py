@@ -7,80 +7,191 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('incidents', '0002_escalation_links'),
+        ("incidents", "0002_escalation_links"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SlackInbound',
+            name="SlackInbound",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('command', 'Slash command'), ('interaction', 'Interaction'), ('event', 'Events API')], max_length=20)),
-                ('event_id', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('payload', models.JSONField(default=dict)),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("command", "Slash command"),
+                            ("interaction", "Interaction"),
+                            ("event", "Events API"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("event_id", models.CharField(blank=True, max_length=64, null=True, unique=True)),
+                ("payload", models.JSONField(default=dict)),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                ("outcome", models.TextField(blank=True)),
             ],
         ),
         migrations.CreateModel(
-            name='SlackUserLink',
+            name="SlackUserLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slack_user_id', models.CharField(max_length=32, unique=True)),
-                ('source', models.CharField(choices=[('email', 'Matched by e-mail'), ('manual', 'Linked by the user')], max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='slack_link', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slack_user_id", models.CharField(max_length=32, unique=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("email", "Matched by e-mail"), ("manual", "Linked by the user")],
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="slack_link",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='IncidentChannel',
+            name="IncidentChannel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel_id', models.CharField(blank=True, max_length=32)),
-                ('name', models.CharField(blank=True, max_length=80)),
-                ('topic', models.CharField(blank=True, max_length=250)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('archive_at', models.DateTimeField(blank=True, null=True)),
-                ('archived_at', models.DateTimeField(blank=True, null=True)),
-                ('incident', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='slack_channel_link', to='incidents.incident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("channel_id", models.CharField(blank=True, max_length=32)),
+                ("name", models.CharField(blank=True, max_length=80)),
+                ("topic", models.CharField(blank=True, max_length=250)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("archive_at", models.DateTimeField(blank=True, null=True)),
+                ("archived_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "incident",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="slack_channel_link",
+                        to="incidents.incident",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(condition=models.Q(('channel_id', ''), _negated=True), fields=('channel_id',), name='slack_one_channel_id')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("channel_id", ""), _negated=True),
+                        fields=("channel_id",),
+                        name="slack_one_channel_id",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SlackMessage',
+            name="SlackMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('card', 'Summary card'), ('notification', 'Notification with buttons'), ('timeline', 'Timeline post')], max_length=20)),
-                ('channel_id', models.CharField(max_length=32)),
-                ('ts', models.CharField(blank=True, max_length=32)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='slack_messages', to='incidents.incident')),
-                ('timeline_event', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='slack_message', to='incidents.timelineevent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("card", "Summary card"),
+                            ("notification", "Notification with buttons"),
+                            ("timeline", "Timeline post"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("channel_id", models.CharField(max_length=32)),
+                ("ts", models.CharField(blank=True, max_length=32)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="slack_messages",
+                        to="incidents.incident",
+                    ),
+                ),
+                (
+                    "timeline_event",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="slack_message",
+                        to="incidents.timelineevent",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(condition=models.Q(('ts', ''), _negated=True), fields=('channel_id', 'ts'), name='slack_one_row_per_message')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("ts", ""), _negated=True),
+                        fields=("channel_id", "ts"),
+                        name="slack_one_row_per_message",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SlackPin',
+            name="SlackPin",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel_id', models.CharField(max_length=32)),
-                ('message_ts', models.CharField(max_length=32)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='slack_pins', to='incidents.incident')),
-                ('timeline_event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='incidents.timelineevent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("channel_id", models.CharField(max_length=32)),
+                ("message_ts", models.CharField(max_length=32)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="slack_pins",
+                        to="incidents.incident",
+                    ),
+                ),
+                (
+                    "timeline_event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="incidents.timelineevent",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('channel_id', 'message_ts'), name='slack_pin_once_per_message')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("channel_id", "message_ts"), name="slack_pin_once_per_message"
+                    )
+                ],
             },
         ),
     ]
