@@ -123,6 +123,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Only the board's and the timeline's repeated rows (see firebell/jinja_env.py).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "firebell.jinja_env.environment"},
+    },
 ]
 
 _database_url = env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'firebell.sqlite3'}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC
 
 import pytest
@@ -185,14 +186,18 @@ def test_board_groups_open_incidents_by_status_most_severe_first(client, respond
     gone = declare(responder, title="Gone one")
     services.incident_resolve(incident=gone, actor=responder, source=Source.WEB)
     client.force_login(responder)
-    response = client.get(_url("board"))
-    columns = {c["status"]: [i.pk for i in c["incidents"]] for c in response.context["columns"]}
+    html = client.get(_url("board")).content.decode()
+    columns = {
+        status: re.findall(r'id="board-incident-(\d+)"', column)
+        for status, column in re.findall(
+            r'<section class="board-column column-(\w+)"(.*?)</section>', html, re.S
+        )
+    }
     assert columns == {
-        IncidentStatus.TRIGGERED: [high.pk, low.pk],
-        IncidentStatus.ACKNOWLEDGED: [acked.pk],
+        IncidentStatus.TRIGGERED: [str(high.number), str(low.number)],
+        IncidentStatus.ACKNOWLEDGED: [str(acked.number)],
         IncidentStatus.MITIGATED: [],
     }
-    html = response.content.decode()
     assert 'hx-trigger="every 5s' in html
     assert "Gone one" not in html
 
@@ -364,6 +369,32 @@ def test_timeline_orders_and_filters_by_kind(client, incident, responder):
     assert oldest.context["page"].timeline_shown[0].kind == "incident.declared"
     notes = client.get(f"{_url('region', incident, 'incident-timeline')}?kind=notes")
     assert [e.kind for e in notes.context["page"].timeline_shown] == ["incident.note_added"]
+
+
+def test_timeline_entries_show_escaped_text_line_breaks_who_and_what_changed(
+    client, incident, responder
+):
+    services.incident_add_note(
+        incident=incident, text="<b>db</b> down\r\nfailing over", actor=responder, source="web"
+    )
+    services.incident_change_severity(
+        incident=incident, severity=severity(1), actor=responder, source="web"
+    )
+    client.force_login(responder)
+    html = client.get(f"{_url('region', incident, 'incident-timeline')}?kind=notes").content
+    html = html.decode()
+    assert "&lt;b&gt;db&lt;/b&gt; down<br>failing over" in html
+    assert "<b>db</b>" not in html
+    assert f"{responder.username} · Web" in html
+    assert '<option value="notes" selected>Notes</option>' in html
+    assert "kind-incidentnote_added" in html
+    TimelineEvent.objects.create(
+        incident=incident, kind="incident.updated", source="api", data={"from": "A", "to": "B"}
+    )
+    changes = client.get(f"{_url('region', incident, 'incident-timeline')}?kind=changes")
+    changes = changes.content.decode()
+    assert "Severity changed from SEV-2 to SEV-1" in changes
+    assert '<p class="event-message">A → B</p>' in changes
 
 
 @pytest.mark.parametrize(
