@@ -29,6 +29,7 @@ from django.template.defaultfilters import slugify
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -65,7 +66,9 @@ from incidents.templatetags.firebell_ui import (
 
 BOARD_LIMIT = 300  # open incidents shown on the board; more means the board is not the tool
 LIST_PAGE_SIZE = 50
-TIMELINE_LIMIT = 300
+# Newest (or oldest) entries the incident page shows before "Show the whole timeline": enough
+# for the last hours of a busy incident, and each change re-sends the region (~45 KB, not 150).
+TIMELINE_LIMIT = 100
 TIMELINE_KINDS: dict[str, tuple[str, ...]] = {
     "notes": ("incident.note_added",),
     "status": (
@@ -206,20 +209,59 @@ class IncidentPage:
     @cached_property
     def role_rows(self) -> list[dict[str, Any]]:
         held = {(a.role_id, a.kind): a for a in self.incident.current_assignments}
-        return [
-            {
-                "role": role,
-                "slots": [
-                    {"kind": kind, "label": label, "assignment": held.get((role.pk, kind))}
-                    for kind, label in AssignmentKind.choices
-                ],
-            }
-            for role in Role.objects.all()
-        ]
+        rows = []
+        for role in Role.objects.all():
+            slots = []
+            for kind, label in AssignmentKind.choices:
+                assignment = held.get((role.pk, kind))
+                holder = assignment.user if assignment else None
+                slots.append(
+                    {
+                        "kind": kind,
+                        "label": label,
+                        "assignment": assignment,
+                        "holder_name": _person_name(holder) if holder else "",
+                        "options": self.responder_options(holder.pk if holder else None),
+                    }
+                )
+            rows.append({"role": role, "slots": slots})
+        return rows
 
     @cached_property
-    def responders(self) -> list:
-        return list(RoleAssignForm().fields["user"].queryset)
+    def responders(self) -> list[tuple[int, str]]:
+        """(id, name) of everyone who may hold a role or be paged, for the page's pickers."""
+        people = RoleAssignForm().fields["user"].queryset
+        return [(person.pk, _person_name(person)) for person in people]
+
+    def responder_options(self, selected: int | None = None) -> SafeString:
+        """The <option>s of a person picker: the role panel has eight and a team can be large,
+        so they are built here rather than by a template loop per picker."""
+        return format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((pk, " selected" if pk == selected else "", name) for pk, name in self.responders),
+        )
+
+    @cached_property
+    def urls(self) -> dict[str, str]:
+        number = self.incident.number
+        return {
+            "role_assign": reverse("incidents:role_assign", args=[number]),
+            "role_unassign": reverse("incidents:role_unassign", args=[number]),
+            "roles_region": reverse("incidents:region", args=[number, "incident-roles"]),
+        }
+
+    @cached_property
+    def csrf_field(self) -> SafeString:
+        """One hidden CSRF field for the page's many small forms ({% csrf_token %} masks anew
+        at every use)."""
+        return csrf_input(self.request)
+
+    @cached_property
+    def update_form(self) -> StakeholderUpdateForm:
+        return StakeholderUpdateForm(
+            initial={"body": selectors.stakeholder_update_draft(self.incident)}
+        )
 
     @cached_property
     def timeline(self) -> list[TimelineEvent]:
@@ -296,10 +338,6 @@ class IncidentPage:
         return {
             "incident": self.incident,
             "page": self,
-            "note_form": NoteForm(),
-            "update_form": StakeholderUpdateForm(
-                initial={"body": selectors.stakeholder_update_draft(self.incident)}
-            ),
             **self.extra,
             **extra,
         }
@@ -333,6 +371,10 @@ def _message_html(text: str) -> Markup:
     """`linebreaksbr` without its lazy-string machinery: escaped, line breaks as <br>."""
     escaped = str(escape(text)).replace("\r\n", "\n").replace("\r", "\n")
     return Markup(escaped.replace("\n", "<br>"))
+
+
+def _person_name(user: Any) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 def _guarded_list(module_name: str, function_name: str, argument: Any) -> list | None:

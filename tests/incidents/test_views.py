@@ -623,6 +623,24 @@ def test_board_and_list_run_the_same_number_of_queries_for_2_or_30_incidents(
     assert few == many
 
 
+def test_the_timeline_shows_the_newest_100_entries_and_links_to_the_whole_of_it(
+    client, incident, responder
+):
+    TimelineEvent.objects.bulk_create(
+        TimelineEvent(incident=incident, kind="incident.note_added", message=f"note {n}")
+        for n in range(120)
+    )
+    client.force_login(responder)
+    url = _url("region", incident, "incident-timeline")
+    html = client.get(url).content.decode()
+    assert html.count('<li class="event ') == 100
+    assert "Showing the newest 100 entries." in html
+    assert 'href="?order=newest&amp;kind=&amp;all=1"' in html
+    whole = client.get(f"{url}?order=newest&kind=&all=1").content.decode()
+    assert whole.count('<li class="event ') == 121  # and "incident declared"
+    assert "Show the whole timeline" not in whole
+
+
 def test_incident_page_queries_do_not_grow_with_the_timeline(
     client, responder, django_assert_max_num_queries
 ):
