@@ -167,20 +167,20 @@ def _filtered(queryset: QuerySet, filters: IncidentFilters) -> QuerySet:
     return queryset.order_by("-created_at", "-id")
 
 
-def incident_get_for_user(*, user: AbstractBaseUser, number: int) -> Incident:
-    """The incident with this number, or NotFoundError (also for users who may not see it)."""
+def incident_get_for_user(*, user: AbstractBaseUser, number: int, people: bool = False) -> Incident:
+    """The incident with this number, or NotFoundError (also for users who may not see it).
+
+    `people` also loads who declared, acknowledged, mitigated, resolved and closed it (the API's
+    detail shows them all): five more joins, whose planning alone cost ~1.5 ms a page.
+    """
     if not user_can_view_incidents(user):
         raise NotFoundError(f"Incident #{number} does not exist.")
+    related = ["severity"]
+    if people:
+        related += ["declared_by", "acknowledged_by", "mitigated_by", "resolved_by", "closed_by"]
     try:
         return (
-            Incident.objects.select_related(
-                "severity",
-                "declared_by",
-                "acknowledged_by",
-                "mitigated_by",
-                "resolved_by",
-                "closed_by",
-            )
+            Incident.objects.select_related(*related)
             .prefetch_related("services", _current_assignments())
             .get(number=number)
         )

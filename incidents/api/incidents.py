@@ -37,7 +37,9 @@ TAG = "incidents"
 def incident_detail_data(incident: Incident, request: Request) -> dict:
     """The detail representation; reads the incident again with everything it shows, in a fixed
     number of queries whatever the length of its history."""
-    incident = selectors.incident_get_for_user(user=request.user, number=incident.number)
+    incident = selectors.incident_get_for_user(
+        user=request.user, number=incident.number, people=True
+    )
     return _detail_data(incident)
 
 
@@ -111,7 +113,7 @@ class IncidentDetailApi(ApiView):
         responses={200: IncidentDetailOutputSerializer, 404: ErrorSerializer, 401: ErrorSerializer},
     )
     def get(self, request: Request, number: int) -> Response:
-        incident = selectors.incident_get_for_user(user=request.user, number=number)
+        incident = selectors.incident_get_for_user(user=request.user, number=number, people=True)
         return Response(_detail_data(incident))
 
     @extend_schema(
