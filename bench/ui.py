@@ -36,7 +36,7 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from core.services import defaults_ensure  # noqa: E402
-from firebell.wsgi import freeze_loaded_objects  # noqa: E402
+from firebell.wsgi import tune_garbage_collection  # noqa: E402
 from incidents.models import (  # noqa: E402
     Incident,
     IncidentStatus,
@@ -161,7 +161,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     defaults_ensure()
     seed(args.incidents)
-    freeze_loaded_objects()  # as firebell.wsgi does in each gunicorn worker
+    tune_garbage_collection()  # as firebell.wsgi does in each gunicorn worker
     user = get_user_model().objects.get(username="bench0")
     client = Client()
     client.force_login(user)
