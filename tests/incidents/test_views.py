@@ -706,3 +706,21 @@ def test_the_oncall_line_is_built_from_the_users_current_shift(monkeypatch, resp
     assert firebell_ui.oncall_status(responder) == "You are on call for Payments until Fri 09:00"
     fake.user_shifts = lambda user, *, start, end: []
     assert firebell_ui.oncall_status(responder) is None
+
+
+@pytest.mark.postgres
+def test_text_search_uses_the_trigram_indexes_on_postgresql(responder):
+    from django.db import connection
+
+    from incidents.selectors import IncidentFilters, incident_rows
+
+    with connection.cursor() as cursor:
+        # With a handful of rows any plan will do: leave the planner only bitmap scans to pick from.
+        cursor.execute("SET enable_seqscan = off; SET enable_indexscan = off")
+        try:
+            rows = incident_rows(user=responder, filters=IncidentFilters(text="checkout"))
+            plan = rows.order_by().explain()  # as the paginator's count runs it
+        finally:
+            cursor.execute("RESET enable_seqscan; RESET enable_indexscan")
+    assert "incident_title_trgm_idx" in plan
+    assert "incident_summary_trgm_idx" in plan
