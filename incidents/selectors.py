@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from core.errors import NotFoundError, PermissionDeniedError
 from incidents.models import (
@@ -264,10 +265,12 @@ def open_incident_counts_by_severity() -> list[tuple[Severity, int]]:
     Counted from the open incidents (the status index) rather than by joining every incident
     to its severity: the first reads the few open rows, the second all of history.
     """
-    counts = dict(
-        Incident.objects.filter(status__in=OPEN_STATUSES)
-        .values_list("severity")
+    open_count = (
+        Incident.objects.filter(severity=OuterRef("pk"), status__in=OPEN_STATUSES)
+        .order_by()
+        .values("severity")
         .annotate(count=Count("id"))
-        .values_list("severity", "count")
+        .values("count")
     )
-    return [(severity, counts.get(severity.pk, 0)) for severity in severity_list()]
+    severities = severity_list().annotate(open_count=Coalesce(Subquery(open_count), 0))
+    return [(severity, severity.open_count) for severity in severities]
