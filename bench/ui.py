@@ -1,13 +1,15 @@
 """Server-side timing of the browser UI with 100,000 incidents (PostgreSQL).
 
     createdb -h 127.0.0.1 -U postgres firebell_ui_bench
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/firebell_ui_bench DEBUG=1 \
-        .venv/bin/python bench/ui.py [--incidents 100000] [--requests 40]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/firebell_ui_bench DEBUG=0 \
+        SECRET_KEY=<50 random characters> ALLOWED_HOSTS=testserver \
+        .venv/bin/python bench/ui.py [--incidents 100000] [--requests 100]
 
-Seeds once (bulk inserts: the point is the read path, not the services), then renders the board,
-the list (plain, filtered, searched, page 500) and the incident page of an incident with a
-500-entry timeline through Django's test Client in-process, and prints p50/p95 per screen and the
-number of queries each needs.
+Seeds once (bulk inserts: the point is the read path, not the services), tunes garbage
+collection as firebell.wsgi does in each web worker, then renders the board, the list (plain,
+filtered, searched, page 500) and the incident page of an incident with a 500-entry timeline
+through Django's test Client in-process, and prints p50/p95 per screen and the number of queries
+each needs. Results: docs/benchmarks.md.
 """
 
 from __future__ import annotations
