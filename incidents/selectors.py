@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 
 from core.errors import NotFoundError, PermissionDeniedError
@@ -199,19 +200,46 @@ def incident_timeline(
     return queryset.order_by(*order)
 
 
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One timeline event as the incident page shows it (no model instance, no JSON decoding)."""
+
+    id: int
+    kind: str
+    source: str
+    message: str
+    created_at: datetime
+    actor_id: int | None
+    actor_username: str | None
+    change_from: str | None  # data["from"] / data["to"], for changes without a message
+    change_to: str | None
+
+
 def incident_timeline_entries(
     *, incident: Incident, newest_first: bool, kinds: tuple[str, ...], limit: int | None
-) -> list[TimelineEvent]:
-    """The incident page's timeline: events carry `actor_username` instead of a full actor.
+) -> list[TimelineEntry]:
+    """The incident page's timeline, as plain rows.
 
-    The page shows up to 300 entries; a User instance per entry was a third of its cost.
+    The page shows up to 100 entries and refreshes them after every change; a model instance and
+    a `User` per entry were most of the region's time.
     """
     queryset = (
         incident_timeline(incident=incident, newest_first=newest_first, kinds=kinds)
         .select_related(None)
-        .annotate(actor_username=F("actor__username"))
+        .values_list(
+            "id",
+            "kind",
+            "source",
+            "message",
+            "created_at",
+            "actor_id",
+            "actor__username",
+            KeyTextTransform("from", "data"),
+            KeyTextTransform("to", "data"),
+        )
     )
-    return list(queryset if limit is None else queryset[:limit])
+    rows = queryset if limit is None else queryset[:limit]
+    return [TimelineEntry(*row) for row in rows]
 
 
 def incident_role_history(*, incident: Incident) -> QuerySet:

@@ -522,6 +522,27 @@ def test_taking_and_assigning_roles_in_one_click(client, incident, responder, ot
     ).exists()
 
 
+def test_person_pickers_list_responders_escaped_with_the_holder_selected(
+    client, incident, responder, other_responder
+):
+    other_responder.first_name, other_responder.last_name = "<i>Ron</i>", "R"
+    other_responder.save()
+    services.incident_assign_role(
+        incident=incident,
+        role=Role.objects.get(slug="tech"),
+        user=other_responder,
+        actor=responder,
+        source=Source.WEB,
+    )
+    client.force_login(responder)
+    html = client.get(_url("region", incident, "incident-roles")).content.decode()
+    ron = f'<option value="{other_responder.pk}" selected>&lt;i&gt;Ron&lt;/i&gt; R</option>'
+    assert html.count(ron) == 1  # the Technical Lead's primary slot
+    assert html.count(f'<option value="{other_responder.pk}">&lt;i&gt;Ron') == 7
+    assert f'<option value="{responder.pk}">{responder.username}</option>' in html
+    assert "<i>Ron</i>" not in html
+
+
 def test_assigning_a_role_to_nobody_is_a_400(client, incident, responder):
     client.force_login(responder)
     response = client.post(_url("role_assign", incident), {"role": "tech", "kind": "primary"})
