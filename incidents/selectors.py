@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 
 from core.errors import NotFoundError, PermissionDeniedError
@@ -211,8 +211,8 @@ class TimelineEntry:
     created_at: datetime
     actor_id: int | None
     actor_username: str | None
-    change_from: str | None  # data["from"] / data["to"], for changes without a message
-    change_to: str | None
+    change_from: Any  # data["from"] / data["to"] (any JSON value), for changes without a message
+    change_to: Any
 
 
 def incident_timeline_entries(
@@ -234,8 +234,8 @@ def incident_timeline_entries(
             "created_at",
             "actor_id",
             "actor__username",
-            KeyTextTransform("from", "data"),
-            KeyTextTransform("to", "data"),
+            "data__from",  # decoded JSON values: the same on SQLite and PostgreSQL
+            "data__to",
         )
     )
     rows = queryset if limit is None else queryset[:limit]

@@ -220,11 +220,18 @@ class IncidentPage:
                         "label": label,
                         "assignment": assignment,
                         "holder_name": _person_name(holder) if holder else "",
-                        "options": self.responder_options(holder.pk if holder else None),
+                        # The pickers are shown only to responders of an incident not closed.
+                        "options": self.responder_options(holder.pk if holder else None)
+                        if self.can_assign_roles
+                        else "",
                     }
                 )
             rows.append({"role": role, "slots": slots})
         return rows
+
+    @cached_property
+    def can_assign_roles(self) -> bool:
+        return self.can_respond and self.incident.status != IncidentStatus.CLOSED
 
     @cached_property
     def responders(self) -> list[tuple[int, str]]:
@@ -378,9 +385,16 @@ def _timeline_row(entry: selectors.TimelineEntry, zone: tzinfo) -> TimelineRow:
         at_short=f"{at:%H:%M}",
         message=entry.message,
         message_html=_message_html(entry.message) if entry.message else "",
-        change=f"{entry.change_from or ''} → {entry.change_to}" if entry.change_to else "",
+        change=_change_text(entry.change_from, entry.change_to),
         who=f"{entry.actor_username or source} · {source}" if entry.actor_id else source,
     )
+
+
+def _change_text(before: Any, after: Any) -> str:
+    """ "SEV-3 → SEV-1" for an event whose data says what changed (shown when it has no message)."""
+    if not after:
+        return ""
+    return f"{'' if before is None else before} → {after}"
 
 
 def _message_html(text: str) -> Markup:
