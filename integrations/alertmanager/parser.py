@@ -74,15 +74,28 @@ def parse_alert(
     )
 
 
-def parse(payload: Any) -> list[AlertSignal]:
+def parse_group(payload: Any, *, title: str = "") -> list[tuple[dict[str, Any], AlertSignal]]:
+    """Each alert of an Alertmanager-shaped group with its signal (Grafana sends the same shape).
+
+    `title`, when given, names the group instead of its common labels and annotations.
+    """
     payload = require_object(payload, "body")
     alerts = alert_list(payload)
     group_key = optional_string(payload, "groupKey", "groupKey", max_length=512)
     common_labels = string_map(payload.get("commonLabels"), "commonLabels")
     common_annotations = string_map(payload.get("commonAnnotations"), "commonAnnotations")
     receiver = optional_string(payload, "receiver", "receiver", max_length=255)
-    common_title = group_title(common_labels, common_annotations)
+    common_title = title or group_title(common_labels, common_annotations)
     return [
-        parse_alert(alert, index, group_key=group_key, common_title=common_title, receiver=receiver)
+        (
+            alert,
+            parse_alert(
+                alert, index, group_key=group_key, common_title=common_title, receiver=receiver
+            ),
+        )
         for index, alert in enumerate(alerts)
     ]
+
+
+def parse(payload: Any) -> list[AlertSignal]:
+    return [signal for _, signal in parse_group(payload)]

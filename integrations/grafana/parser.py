@@ -11,8 +11,8 @@ import re
 from typing import Any
 
 from alerts.types import AlertSignal
-from integrations.alertmanager.parser import alert_list, group_title, parse_alert
-from integrations.inbound import link, optional_string, require_object, string_map
+from integrations.alertmanager.parser import parse_group
+from integrations.inbound import link, optional_string, require_object
 
 EXTRA_LINKS = (("dashboardURL", "Dashboard"), ("panelURL", "Panel"), ("silenceURL", "Silence"))
 STATE_PREFIX = re.compile(r"^\[(FIRING|RESOLVED)(:\d+)?\]\s*")
@@ -20,18 +20,9 @@ STATE_PREFIX = re.compile(r"^\[(FIRING|RESOLVED)(:\d+)?\]\s*")
 
 def parse(payload: Any) -> list[AlertSignal]:
     payload = require_object(payload, "body")
-    alerts = alert_list(payload)
-    group_key = optional_string(payload, "groupKey", "groupKey", max_length=512)
-    common_labels = string_map(payload.get("commonLabels"), "commonLabels")
-    common_annotations = string_map(payload.get("commonAnnotations"), "commonAnnotations")
-    receiver = optional_string(payload, "receiver", "receiver", max_length=255)
     title = STATE_PREFIX.sub("", optional_string(payload, "title", "title", max_length=1000))
-    common_title = title or group_title(common_labels, common_annotations)
     signals = []
-    for index, alert in enumerate(alerts):
-        signal = parse_alert(
-            alert, index, group_key=group_key, common_title=common_title, receiver=receiver
-        )
+    for index, (alert, signal) in enumerate(parse_group(payload, title=title)):
         links = list(signal.links)
         for key, text in EXTRA_LINKS:
             extra = link(alert.get(key), text, f"alerts[{index}].{key}")

@@ -15,17 +15,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from integrations.slack import users
 from integrations.slack.blocks import incident_buttons
-from integrations.slack.client import SlackFailure
+from integrations.slack.client import SlackFailure, is_transient
 from oncall.channels import DeliveryResult
 from oncall.formatting import PageSummary, page_summary
-
-TRANSIENT_ERRORS = {
-    "ratelimited",
-    "internal_error",
-    "fatal_error",
-    "service_unavailable",
-    "request_timeout",
-}
 
 
 def message_blocks(summary: PageSummary) -> list[dict]:
@@ -63,7 +55,7 @@ class SlackChannel:
         except SlackApiError as exc:
             error = exc.response.get("error", "") if exc.response is not None else ""
             status = exc.response.status_code if exc.response is not None else 0
-            transient = status == 429 or status >= 500 or error in TRANSIENT_ERRORS
+            transient = is_transient(status, error)
             return DeliveryResult(
                 ok=False,
                 permanent=not transient,

@@ -55,8 +55,14 @@ def _failure(method: str, exc: SlackApiError) -> SlackFailure:
             header = header[0] if header else None
         if header and str(header).isdigit():
             retry_after = int(header)
-    transient = status == 429 or status >= 500 or error in TRANSIENT_ERRORS
-    return SlackFailure(method, error, transient=transient, retry_after=retry_after)
+    return SlackFailure(
+        method, error, transient=is_transient(status, error), retry_after=retry_after
+    )
+
+
+def is_transient(status: int, error: str) -> bool:
+    """Whether Slack may accept the same call later: rate limits and its own outages."""
+    return status == 429 or status >= 500 or error in TRANSIENT_ERRORS
 
 
 def api(method: str, **params: Any) -> dict[str, Any]:
