@@ -202,6 +202,20 @@ def test_board_groups_open_incidents_by_status_most_severe_first(client, respond
     assert "Gone one" not in html
 
 
+def test_a_full_board_says_so_and_links_to_every_open_incident(client, responder, monkeypatch):
+    from incidents import views
+
+    monkeypatch.setattr(views, "BOARD_LIMIT", 2)
+    for title in ("One", "Two", "Three"):
+        declare(responder, title=title)
+    client.force_login(responder)
+    html = client.get(_url("board")).content.decode()
+    assert html.count('<article class="card') == 2
+    assert "Showing the 2 most urgent open incidents." in html
+    expected = "status=triggered&amp;status=acknowledged&amp;status=mitigated"
+    assert f'href="{_url("list")}?{expected}"' in html
+
+
 def test_board_answers_htmx_with_the_board_region_only(client, incident, responder):
     client.force_login(responder)
     html = client.get(_url("board"), **htmx("board")).content.decode()
