@@ -46,6 +46,7 @@ from incidents.forms import (
     SeverityForm,
     StakeholderUpdateForm,
     TransitionForm,
+    responder_choices,
 )
 from incidents.models import (
     OPEN_STATUSES,
@@ -53,6 +54,7 @@ from incidents.models import (
     Incident,
     IncidentStatus,
     Role,
+    Severity,
     Source,
     TimelineEvent,
 )
@@ -236,8 +238,12 @@ class IncidentPage:
     @cached_property
     def responders(self) -> list[tuple[int, str]]:
         """(id, escaped name) of everyone who may hold a role or be paged, for the pickers."""
-        people = RoleAssignForm().fields["user"].queryset
-        return [(person.pk, escape(_person_name(person))) for person in people]
+        people = responder_choices().values_list("pk", "first_name", "last_name", "username")
+        # The names as User.get_full_name() / get_username() give them, without a User each.
+        return [
+            (pk, escape(f"{first} {last}".strip() or username))
+            for pk, first, last, username in people
+        ]
 
     def responder_options(self, selected: int | None = None) -> SafeString:
         """The <option>s of a person picker: the page has ten of them and a team can be large,
@@ -306,8 +312,13 @@ class IncidentPage:
         return list(self.incident.stakeholder_updates.select_related("created_by", "severity")[:20])
 
     @cached_property
-    def severities(self) -> list:
-        return list(selectors.severity_list())
+    def open_counts(self) -> list[tuple[Severity, int]]:
+        return selectors.open_incident_counts_by_severity()
+
+    @cached_property
+    def severities(self) -> list[Severity]:
+        # The top bar lists every severity with its open count: one query serves both.
+        return [severity for severity, _ in self.open_counts]
 
     @cached_property
     def alerts(self) -> list | None:
@@ -336,12 +347,18 @@ class IncidentPage:
 
     @cached_property
     def stamp(self) -> int:
+        if self.order == "newest" and not self.kind:
+            # The page already reads the newest entries; the newest id is among them (a new event
+            # is stamped with the time it is written). Were it not, the next poll would see a
+            # different stamp and refresh once: never a missed change.
+            return max((entry.id for entry in self.timeline), default=0)
         return _timeline_stamp(self.incident.number)
 
     def context(self, **extra: Any) -> dict[str, Any]:
         return {
             "incident": self.incident,
             "page": self,
+            "open_counts_by_severity": lambda: self.open_counts,  # for the top bar
             **self.extra,
             **extra,
         }

@@ -75,12 +75,16 @@ def oncall_line(context: template.Context) -> str | None:
 
 @register.simple_tag(takes_context=True)
 def open_incident_counts(context: template.Context) -> list[dict[str, Any]]:
-    """Open incidents per severity, every severity listed (zeros too)."""
+    """Open incidents per severity, every severity listed (zeros too).
+
+    A page that reads them anyway offers them as `open_counts_by_severity` (a callable).
+    """
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user_can_view_incidents(user):
         return []
-    counts = open_incident_counts_by_severity()
+    provided = context.get("open_counts_by_severity")
+    counts = provided() if provided else open_incident_counts_by_severity()
     return [{"severity": severity, "count": count} for severity, count in counts]
 
 

@@ -592,6 +592,43 @@ def test_posting_a_stakeholder_update_returns_a_fresh_composer(client, incident,
     assert (update.body, update.impact, update.eta) == ("We are on it", "EU card payments", "30m")
 
 
+def _page_stamp(html: str) -> int:
+    return int(re.search(r'data-stamp="(\d+)"', html).group(1))
+
+
+@pytest.mark.parametrize("query", ["", "?order=oldest", "?kind=notes"])
+def test_the_page_carries_the_stamp_the_poll_answers_in_every_timeline_view(
+    client, incident, responder, query
+):
+    client.force_login(responder)
+    for n in range(3):
+        services.incident_add_note(
+            incident=incident, text=f"note {n}", actor=responder, source="web"
+        )
+    services.incident_acknowledge(incident=incident, actor=responder, source=Source.WEB)
+    stamp = _page_stamp(client.get(_url("detail", incident) + query).content.decode())
+    assert stamp == TimelineEvent.objects.filter(incident=incident).latest("id").pk
+    assert "HX-Trigger" not in client.get(f"{_url('stamp', incident)}?stamp={stamp}", **HTMX)
+
+
+def test_the_severity_picker_and_the_top_bar_counts_share_one_query(
+    client, incident, responder, django_assert_num_queries
+):
+    client.force_login(responder)
+    html = client.get(_url("detail", incident)).content.decode()
+    assert 'title="1 open SEV-2 incident"' in html
+    assert re.search(r'<option value="\d+" selected>SEV-2 ', html)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(_url("detail", incident))
+    from_severities = [
+        q for q in captured.captured_queries if 'FROM "incidents_severity"' in q["sql"]
+    ]
+    assert len(from_severities) == 1
+
+
 def test_the_stamp_announces_a_change_made_elsewhere_once(client, incident, responder):
     client.force_login(responder)
     first = client.get(_url("stamp", incident))
