@@ -5,7 +5,8 @@
         SECRET_KEY=<50 random characters> ALLOWED_HOSTS=testserver \
         .venv/bin/python bench/ui.py [--incidents 100000] [--requests 100]
 
-Seeds once (bulk inserts: the point is the read path, not the services), tunes garbage
+Seeds once (bulk inserts: the point is the read path, not the services; the busy incident also
+gets what its side panels show: an escalation, alerts, pages, updates, the user on call), tunes garbage
 collection as firebell.wsgi does in each web worker, then renders the board, the list (plain,
 filtered, searched, page 500) and the incident page of an incident with a 500-entry timeline
 through Django's test Client in-process, and prints p50/p95 per screen and the number of queries
@@ -37,6 +38,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from alerts.models import Alert, AlertStatus, Integration  # noqa: E402
 from core.services import defaults_ensure  # noqa: E402
 from firebell.wsgi import tune_garbage_collection  # noqa: E402
 from incidents.models import (  # noqa: E402
@@ -46,8 +48,25 @@ from incidents.models import (  # noqa: E402
     RoleAssignment,
     Service,
     Severity,
+    StakeholderUpdate,
     TimelineEvent,
 )
+from oncall.models import (  # noqa: E402
+    EscalationLevel,
+    EscalationPolicy,
+    EscalationState,
+    EscalationStatus,
+    EscalationTarget,
+    Override,
+    Page,
+    PageStatus,
+    Rotation,
+    RotationParticipant,
+    Schedule,
+    ShiftKind,
+    TargetKind,
+)
+from oncall.services import policy_snapshot  # noqa: E402
 
 BATCH = 5_000
 TITLES = ["API errors", "Slow checkout", "Login fails"]
@@ -136,6 +155,87 @@ def seed(total: int) -> None:
         cursor.execute("ANALYZE")
 
 
+def seed_war_room(busy: Incident) -> None:
+    """What a real incident page also shows: the user on call (the top bar), an escalation in
+    progress, alerts, pages and stakeholder updates. Without them every side panel is empty
+    and the page reads less than it does in an incident."""
+    if EscalationState.objects.filter(incident=busy).exists():
+        return
+    responders = list(get_user_model().objects.filter(username__startswith="bench").order_by("id"))
+    service = busy.services.get()
+    now = timezone.now()
+    schedule = Schedule.objects.create(name="Payments primary", slug="payments-primary")
+    rotation = Rotation.objects.create(
+        schedule=schedule,
+        name="Weekly",
+        shift_kind=ShiftKind.WEEKLY,
+        start_date=(now - timedelta(days=30)).date(),
+    )
+    for position, user in enumerate(responders[:4]):
+        RotationParticipant.objects.create(rotation=rotation, user=user, position=position)
+    Override.objects.create(
+        schedule=schedule,
+        user=responders[0],
+        start_at=now - timedelta(hours=1),
+        end_at=now + timedelta(days=2),
+    )
+    policy = EscalationPolicy.objects.create(name="Payments", slug="payments", repeat=1)
+    for position in range(3):
+        level = EscalationLevel.objects.create(
+            policy=policy, position=position, delay=timedelta(minutes=5)
+        )
+        EscalationTarget.objects.create(level=level, kind=TargetKind.SCHEDULE, schedule=schedule)
+    EscalationState.objects.create(
+        incident=busy,
+        policy=policy,
+        policy_snapshot=policy_snapshot(policy),
+        status=EscalationStatus.ACTIVE,
+        level=1,
+        next_step_at=now + timedelta(minutes=4),
+    )
+    integration = Integration.objects.create(
+        service=service,
+        name="Alertmanager",
+        kind="alertmanager",
+        key_hash="bench" * 12,
+        key_prefix="bench",
+        default_severity=busy.severity,
+    )
+    for n in range(5):
+        Alert.objects.create(
+            integration=integration,
+            incident=busy,
+            fingerprint=f"bench-{n}",
+            group_key='{}:{alertname="CheckoutErrors"}',
+            title=f"CheckoutErrors on pod checkout-{n}",
+            status=AlertStatus.FIRING,
+            severity=busy.severity,
+            labels={"alertname": "CheckoutErrors", "pod": f"checkout-{n}", "team": "payments"},
+            links=[{"href": "https://grafana.example.com/d/checkout", "text": "Dashboard"}],
+            first_seen_at=now - timedelta(minutes=30),
+            last_seen_at=now - timedelta(minutes=n),
+        )
+    for level, user in enumerate(responders[:3]):
+        Page.objects.create(
+            incident=busy,
+            level=level + 1,
+            user=user,
+            channel="email",
+            address=f"{user.username}@example.com",
+            status=PageStatus.SENT,
+            due_at=now - timedelta(minutes=20 - level * 5),
+            sent_at=now - timedelta(minutes=20 - level * 5),
+        )
+    for n in range(3):
+        StakeholderUpdate.objects.create(
+            incident=busy,
+            body=f"Update {n + 1}: card payments in the EU fail for about 5% of customers.",
+            status=busy.status,
+            severity=busy.severity,
+            created_by=responders[0],
+        )
+
+
 def measure(client: Client, url: str, requests: int, **headers) -> tuple[float, float, int]:
     for _ in range(5):  # warm caches, templates and PostgreSQL's buffers
         client.get(url, **headers)
@@ -180,6 +280,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     defaults_ensure()
     seed(args.incidents)
+    seed_war_room(Incident.objects.get(number=args.incidents))
     tune_garbage_collection()  # as firebell.wsgi does in each gunicorn worker
     user = get_user_model().objects.get(username="bench0")
     client = Client()

@@ -338,6 +338,11 @@ class IncidentPage:
         return summary(self.incident.pk)
 
     @cached_property
+    def reassign_schedules(self) -> list[tuple[str, str]]:
+        """(slug, name) for the Reassign form, shown only while the incident is triggered."""
+        return _guarded_list("oncall.selectors", "schedule_choices") or []
+
+    @cached_property
     def can_escalate(self) -> bool:
         return (
             self.can_respond
@@ -424,13 +429,13 @@ def _person_name(user: Any) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _guarded_list(module_name: str, function_name: str, argument: Any) -> list | None:
+def _guarded_list(module_name: str, function_name: str, *arguments: Any) -> list | None:
     """A section fed by an app that may not exist yet: None hides the section."""
     try:
         function = getattr(importlib.import_module(module_name), function_name)
     except (ImportError, AttributeError):
         return None
-    return list(function(argument))
+    return list(function(*arguments))
 
 
 def _escalate_now() -> Callable[..., Any] | None:

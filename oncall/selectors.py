@@ -6,6 +6,7 @@ on-call data (the `oncall.view_schedule` permission) and raise PermissionDeniedE
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -52,28 +53,31 @@ def schedule_spec(
     schedule: Schedule, *, start: datetime | None = None, end: datetime | None = None
 ) -> scheduling.ScheduleSpec:
     """The schedule as plain data, with the overrides that touch [start, end)."""
-    rotations = []
-    for rotation in schedule.rotations.prefetch_related("participants"):
-        participants = tuple(p.user_id for p in rotation.participants.all())
-        rotations.append(
-            scheduling.RotationSpec(
-                layer=rotation.layer,
-                kind=rotation.shift_kind,
-                start_date=rotation.start_date,
-                handoff_time=rotation.handoff_time,
-                participants=participants,
-                shift_hours=rotation.shift_hours,
-                end_at=rotation.end_at,
-            )
-        )
     overrides = Override.objects.filter(schedule=schedule)
     if start is not None:
         overrides = overrides.filter(end_at__gt=start)
     if end is not None:
         overrides = overrides.filter(start_at__lt=end)
+    return _spec(schedule, schedule.rotations.prefetch_related("participants"), overrides)
+
+
+def _spec(
+    schedule: Schedule, rotations: Iterable[Rotation], overrides: Iterable[Override]
+) -> scheduling.ScheduleSpec:
     return scheduling.ScheduleSpec(
         tz=ZoneInfo(schedule.time_zone),
-        rotations=tuple(rotations),
+        rotations=tuple(
+            scheduling.RotationSpec(
+                layer=rotation.layer,
+                kind=rotation.shift_kind,
+                start_date=rotation.start_date,
+                handoff_time=rotation.handoff_time,
+                participants=tuple(p.user_id for p in rotation.participants.all()),
+                shift_hours=rotation.shift_hours,
+                end_at=rotation.end_at,
+            )
+            for rotation in rotations
+        ),
         overrides=tuple(
             scheduling.OverrideSpec(o.user_id, o.start_at, o.end_at, order=o.pk) for o in overrides
         ),
@@ -129,12 +133,30 @@ def oncall_now(
 
 
 def user_shifts(user: AbstractBaseUser, *, start: datetime, end: datetime) -> list[ShiftView]:
-    """`user`'s shifts in the final line of every schedule over [start, end)."""
+    """`user`'s shifts in the final line of every schedule over [start, end).
+
+    The top bar of every page asks: four queries however many schedules the user is in.
+    """
     mine = Q(rotations__participants__user=user) | Q(overrides__user=user)
+    schedules = (
+        Schedule.objects.filter(mine)
+        .distinct()
+        .prefetch_related(
+            "rotations__participants",
+            Prefetch(
+                "overrides",
+                queryset=Override.objects.filter(end_at__gt=start, start_at__lt=end),
+                to_attr="overrides_in_window",
+            ),
+        )
+    )
     shifts = []
-    for schedule in Schedule.objects.filter(mine).distinct():
+    for schedule in schedules:
+        spec = _spec(schedule, schedule.rotations.all(), schedule.overrides_in_window)
         shifts += [
-            s for s in schedule_shifts(schedule, start=start, end=end) if s.user.pk == user.pk
+            ShiftView(schedule, user, s.start_at, s.end_at, s.layer is None)
+            for s in scheduling.final_shifts(spec, start, end)
+            if s.user_id == user.pk
         ]
     return sorted(shifts, key=lambda s: s.start_at)
 
@@ -364,7 +386,6 @@ class EscalationSummary:
     next_step_at: datetime | None
     next_step_in: timedelta | None
     reason: str
-    schedules: list[Schedule]
 
 
 def _escalation_reason(state: EscalationState, levels_total: int, rounds_total: int) -> str:
@@ -416,5 +437,9 @@ def incident_escalation_summary(incident_id: int) -> EscalationSummary | None:
         next_step_at=state.next_step_at if active else None,
         next_step_in=max(state.next_step_at - now, timedelta(0)) if active else None,
         reason=_escalation_reason(state, levels_total, rounds_total),
-        schedules=list(Schedule.objects.order_by("name")),
     )
+
+
+def schedule_choices() -> list[tuple[str, str]]:
+    """(slug, name) of every schedule, by name: where an incident can be reassigned to."""
+    return list(Schedule.objects.order_by("name").values_list("slug", "name"))

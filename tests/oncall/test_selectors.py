@@ -55,6 +55,34 @@ def test_upcoming_shifts_cover_fourteen_days_without_gaps(rota):
     assert all(a.end_at == b.start_at for a, b in itertools.pairwise(shifts))
 
 
+def test_a_persons_shifts_across_schedules_match_each_schedules_line_in_four_queries(
+    rota, django_assert_num_queries
+):
+    daily, ann, bob = rota
+    weekly = schedule_of("Weekly", bob, ann)
+    services.override_create(
+        schedule=weekly, user=ann, start_at=T0 + DAY, end_at=T0 + 2 * DAY, actor=None
+    )
+    start, end = T0, T0 + 8 * DAY
+    expected = sorted(
+        (
+            (s.schedule, s.start_at, s.end_at, s.is_override)
+            for schedule in (daily, weekly)
+            for s in selectors.schedule_shifts(schedule, start=start, end=end)
+            if s.user == ann
+        ),
+        key=lambda row: row[1],
+    )
+    with django_assert_num_queries(4):  # schedules, rotations, participants, overrides
+        shifts = selectors.user_shifts(ann, start=start, end=end)
+    assert [(s.schedule, s.start_at, s.end_at, s.is_override) for s in shifts] == expected
+    assert {s.schedule for s in shifts} == {daily, weekly}
+    assert any(s.is_override for s in shifts)
+    with clock.frozen_at(T0):
+        now_shift = selectors.user_oncall_status(user=ann)
+    assert (now_shift.schedule, now_shift.end_at) == (daily, T0.replace(hour=9) + DAY)
+
+
 def test_a_viewer_may_see_schedules_and_an_outsider_may_not(rota, viewer, outsider):
     with clock.frozen_at(T0):
         assert selectors.oncall_now(actor=viewer)

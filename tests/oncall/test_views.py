@@ -495,6 +495,20 @@ def test_a_responder_pages_an_extra_responder_and_reassigns(client, world, respo
     assert client.post(page_url, {}).status_code == 400
 
 
+def test_the_reassign_form_lists_every_schedule_while_the_incident_is_triggered(
+    client, world, responder
+):
+    incident = _declare(None, responder)  # no policy: nobody is paged
+    client.force_login(responder)
+    html = client.get(reverse("incidents:detail", args=[incident.number])).content.decode()
+    assert "No escalation policy applies to this incident" in html
+    for schedule in Schedule.objects.all():
+        assert f'<option value="{schedule.slug}">{schedule.name}</option>' in html
+    incident_services.incident_acknowledge(incident=incident, actor=responder, source=Source.WEB)
+    html = client.get(reverse("incidents:detail", args=[incident.number])).content.decode()
+    assert 'id="reassign-schedule"' not in html
+
+
 def test_reassigning_an_acknowledged_incident_is_a_409(client, world, responder):
     incident = _declare(world["policy"], responder)
     incident_services.incident_acknowledge(incident=incident, actor=responder, source=Source.WEB)
