@@ -9,6 +9,7 @@ app_name = "incidents"
 urlpatterns = [
     path("", views.board, name="board"),
     path("counts/", views.open_counts, name="counts"),
+    path("oncall-line/", views.oncall_line, name="oncall_line"),
     path("incidents/", views.incident_list, name="list"),
     path("incidents/declare/", views.declare, name="declare"),
     path("incidents/<int:number>/", views.incident_detail, name="detail"),

@@ -593,6 +593,13 @@ def open_counts(request: HttpRequest) -> HttpResponse:
     return render(request, "partials/open_counts.html")
 
 
+@require_GET
+@ui_view
+def oncall_line(request: HttpRequest) -> HttpResponse:
+    """The top bar's "You are on call for … until …", fetched by every page once loaded."""
+    return render(request, "partials/oncall_line.html")
+
+
 # --- declare -------------------------------------------------------------------------------------
 
 

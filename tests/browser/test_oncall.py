@@ -1,5 +1,5 @@
-"""On-call screens in Chromium: adding an override from the schedule page without a reload, and
-the screenshots (FIREBELL_SCREENSHOTS=1 saves docs/screenshots/{oncall,schedule,policy}.png)."""
+"""On-call screens in Chromium: the top bar's on-call line, adding an override from the schedule
+page without a reload, and the screenshots (FIREBELL_SCREENSHOTS=1 saves docs/screenshots/{oncall,schedule,policy}.png)."""
 
 from __future__ import annotations
 
@@ -116,6 +116,17 @@ def seed_oncall() -> dict:
 
 def _local(moment) -> str:
     return moment.astimezone(BERLIN).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_the_top_bar_tells_the_person_on_call_once_the_page_has_loaded(
+    page: Page, live_server, login, defaults
+):
+    seeded = seed_oncall()
+    on_call = schedule_oncall_user(seeded["primary"])
+    login(on_call, "/")
+    expect(page.locator("#oncall-status")).to_contain_text(
+        f"You are on call for {seeded['primary'].name} until"
+    )
 
 
 def test_a_responder_adds_an_override_from_the_schedule_page(

@@ -41,7 +41,7 @@ PAGES = ["board", "list", "declare", "detail"]
 # --- access --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", [*PAGES, "counts"])
+@pytest.mark.parametrize("name", [*PAGES, "counts", "oncall_line"])
 def test_anonymous_visitors_are_sent_to_the_login_page(client, incident, name):
     url = _url(name, incident if name == "detail" else None)
     response = client.get(url)
@@ -150,12 +150,27 @@ def test_top_bar_shows_the_user_and_open_counts_by_severity(client, responder):
     assert "SEV-4 <strong>0</strong>" in html
 
 
-def test_the_oncall_region_is_empty_while_oncall_has_no_status_function(client, responder):
-    from incidents.templatetags.firebell_ui import oncall_status
+def test_the_oncall_line_is_fetched_after_the_page_loads_and_then_every_minute(client, responder):
+    from oncall.models import Rotation, RotationParticipant, Schedule
 
-    assert oncall_status(responder) is None or isinstance(oncall_status(responder), str)
     client.force_login(responder)
-    assert client.get(_url("board")).status_code == 200
+    board = client.get(_url("board")).content.decode()
+    placeholder = re.search(r'<span id="oncall-status"[^>]*>', board).group(0)
+    assert f'hx-get="{_url("oncall_line")}"' in placeholder
+    assert 'hx-trigger="load"' in placeholder
+    off_call = client.get(_url("oncall_line"), **HTMX).content.decode()
+    assert 'class="oncall"' not in off_call
+    assert 'hx-trigger="every 60s"' in off_call
+    schedule = Schedule.objects.create(name="Payments", slug="payments-line")
+    rotation = Rotation.objects.create(
+        schedule=schedule, name="Main", shift_kind="daily", start_date="2020-01-01"
+    )
+    RotationParticipant.objects.create(rotation=rotation, user=responder, position=0)
+    on_call = client.get(_url("oncall_line"), **HTMX).content.decode()
+    assert re.search(
+        r'class="oncall"[^>]*>You are on call for Payments until \w{3} \d\d:\d\d<', on_call
+    )
+    assert 'hx-trigger="every 60s"' in on_call
 
 
 def test_the_oncall_line_reads_whatever_oncall_selectors_offers(monkeypatch, responder):
