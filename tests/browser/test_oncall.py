@@ -1,5 +1,6 @@
 """On-call screens in Chromium: the top bar's on-call line, adding an override from the schedule
-page without a reload, and the screenshots (FIREBELL_SCREENSHOTS=1 saves docs/screenshots/{oncall,schedule,policy}.png)."""
+page without a reload, and the screenshots (FIREBELL_SCREENSHOTS=1 saves
+docs/screenshots/{oncall,schedule,policy}.png)."""
 
 from __future__ import annotations
 
@@ -35,8 +36,10 @@ def seed_oncall() -> dict:
     """Two schedules with real rotations (one with a daily weekend-cover layer), an override,
     and a three-level policy used by Payments and Checkout."""
     people, services = seed_people(), seed_services()
-    today = timezone.now().astimezone(BERLIN).date()
-    monday = today - timedelta(days=today.weekday())
+    # The Monday of the week whose 09:00 handoff has passed: on a Monday morning before 09:00
+    # the rotations would not have started yet and nobody would be on call.
+    handed_over = (timezone.now().astimezone(BERLIN) - timedelta(hours=9)).date()
+    monday = handed_over - timedelta(days=handed_over.weekday())
 
     def schedule(slug: str, name: str, layers: list) -> Schedule:
         item = Schedule.objects.create(name=name, slug=slug, time_zone="Europe/Berlin")
@@ -60,7 +63,7 @@ def seed_oncall() -> dict:
         "Payments primary",
         [
             ("Weekly", "weekly", monday, ["rita", "sam", "jun"]),
-            ("Daily cover", "daily", monday + timedelta(days=5), ["maya"]),
+            ("Daily cover", "daily", monday + timedelta(days=5), ["jun"]),
         ],
     )
     # Layer 2 only covers from Saturday on; end it after the weekend so the table shows layers.
@@ -135,7 +138,7 @@ def test_a_responder_adds_an_override_from_the_schedule_page(
     seeded = seed_oncall()
     rita, maya = seeded["people"]["rita"], seeded["people"]["maya"]
     schedule = seeded["primary"]
-    assert schedule_oncall_user(schedule).pk != maya.pk  # it is a weekday: the weekly layer
+    assert schedule_oncall_user(schedule).pk != maya.pk  # she is in neither layer
     login(rita, f"/oncall/schedules/{schedule.slug}/")
     expect(page.get_by_role("heading", name="Payments primary")).to_be_visible()
     page.evaluate("window.__marker = 'same page'")
