@@ -6,11 +6,12 @@
         .venv/bin/python bench/ui.py [--incidents 100000] [--requests 100]
 
 Seeds once (bulk inserts: the point is the read path, not the services; the busy incident also
-gets what its side panels show: an escalation, alerts, pages, updates, the user on call), tunes garbage
-collection as firebell.wsgi does in each web worker, then renders the board, the list (plain,
-filtered, searched, page 500) and the incident page of an incident with a 500-entry timeline
-through Django's test Client in-process, and prints p50/p95 per screen and the number of queries
-each needs. Results: docs/benchmarks.md.
+gets what its side panels show: an escalation, alerts, pages, updates, the user on call), tunes
+garbage collection as firebell.wsgi does in each web worker, then renders the board, the list
+(plain, filtered, searched, page 500), the incident page of an incident with a 500-entry timeline,
+its timeline region and change watcher, and the top bar's on-call line through Django's test
+Client in-process, and prints p50/p95 per screen and the number of queries each needs.
+Results: docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -297,6 +298,7 @@ def main() -> None:
         (f"incident #{busy} (500 events)", f"/incidents/{busy}/", {}),
         ("incident timeline region", f"/incidents/{busy}/parts/incident-timeline/", {}),
         ("incident stamp poll", f"/incidents/{busy}/stamp/?stamp=1", {}),
+        ("top bar on-call line", "/oncall-line/", {"HTTP_HX_REQUEST": "true"}),
     ]
     print(f"\n{Incident.objects.count()} incidents, {args.requests} requests per screen")
     print(host_speed())

@@ -17,6 +17,7 @@ from datetime import tzinfo
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
@@ -26,16 +27,17 @@ from django.shortcuts import redirect, render
 from django.template import engines
 from django.template.backends.utils import csrf_input
 from django.template.defaultfilters import slugify
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from markupsafe import Markup, escape
+from markupsafe import escape
 
 from core import clock
 from core.errors import DomainError, NotFoundError, PermissionDeniedError, ValidationError
+from firebell.jinja_env import linebreaksbr
 from incidents import selectors, services
 from incidents.forms import (
     DeclareForm,
@@ -256,11 +258,10 @@ class IncidentPage:
 
     @cached_property
     def urls(self) -> dict[str, str]:
-        number = self.incident.number
         return {
-            "role_assign": reverse("incidents:role_assign", args=[number]),
-            "role_unassign": reverse("incidents:role_unassign", args=[number]),
-            "roles_region": reverse("incidents:region", args=[number, "incident-roles"]),
+            "role_assign": self.url("incidents:role_assign"),
+            "role_unassign": self.url("incidents:role_unassign"),
+            "roles_region": self.url("incidents:region", "incident-roles"),
         }
 
     @cached_property
@@ -270,10 +271,12 @@ class IncidentPage:
         return csrf_input(self.request)
 
     @cached_property
-    def update_form(self) -> StakeholderUpdateForm:
-        return StakeholderUpdateForm(
-            initial={"body": selectors.stakeholder_update_draft(self.incident)}
-        )
+    def update_draft(self) -> str:
+        return selectors.stakeholder_update_draft(self.incident)
+
+    def url(self, name: str, *args: str) -> str:
+        """One of this incident's URLs (the page shows some twenty)."""
+        return _url_for_number(name, *args)(self.incident.number)
 
     @cached_property
     def timeline(self) -> list[selectors.TimelineEntry]:
@@ -296,12 +299,11 @@ class IncidentPage:
 
     @cached_property
     def timeline_html(self) -> SafeString:
-        number = self.incident.number
         context = {
             "page": self,
             "kinds": [(kind, capfirst(kind)) for kind in TIMELINE_KINDS],
-            "region_url": reverse("incidents:region", args=[number, "incident-timeline"]),
-            "detail_url": reverse("incidents:detail", args=[number]),
+            "region_url": self.url("incidents:region", "incident-timeline"),
+            "detail_url": self.url("incidents:detail"),
             "show_all_query": urlencode({"order": self.order, "kind": self.kind, "all": 1}),
         }
         html = _jinja_render(self.request, "incidents/partials/timeline.html", context)
@@ -406,7 +408,7 @@ def _timeline_row(entry: selectors.TimelineEntry, zone: tzinfo) -> TimelineRow:
         at_title=f"{at:%Y-%m-%d %H:%M:%S} {at.tzname()}",
         at_short=f"{at:%H:%M}",
         message=entry.message,
-        message_html=_message_html(entry.message) if entry.message else "",
+        message_html=linebreaksbr(entry.message) if entry.message else "",
         change=_change_text(entry.change_from, entry.change_to),
         who=f"{entry.actor_username or source} · {source}" if entry.actor_id else source,
     )
@@ -417,12 +419,6 @@ def _change_text(before: Any, after: Any) -> str:
     if not after:
         return ""
     return f"{'' if before is None else before} → {after}"
-
-
-def _message_html(text: str) -> Markup:
-    """`linebreaksbr` without its lazy-string machinery: escaped, line breaks as <br>."""
-    escaped = str(escape(text)).replace("\r\n", "\n").replace("\r", "\n")
-    return Markup(escaped.replace("\n", "<br>"))
 
 
 def _person_name(user: Any) -> str:
@@ -466,10 +462,10 @@ def _incident_page(request: HttpRequest, number: int) -> IncidentPage:
     )
 
 
-def _region_response(
-    request: HttpRequest, page: IncidentPage, region: str, status: int = 200
-) -> HttpResponse:
-    return render(request, REGIONS[region], page.context(), status=status)
+def _region_response(request: HttpRequest, page: IncidentPage, region: str) -> HttpResponse:
+    if region == "incident-timeline":
+        return HttpResponse(page.timeline_html)
+    return HttpResponse(_jinja_render(request, REGIONS[region], page.context()))
 
 
 def _after_change(request: HttpRequest, number: int, region: str) -> HttpResponse:
@@ -508,12 +504,23 @@ _NUMBER_SLOT = 1_234_567_890  # any number: replaced by each row's incident numb
 
 
 def _url_for_number(name: str, *args: str) -> Callable[[int], str]:
-    """reverse() once per screen, then only the incident number changes per row.
-
-    `{% url %}` costs ~0.1 ms per call; the board needs three per card.
-    """
-    head, tail = reverse(name, args=[_NUMBER_SLOT, *args]).split(str(_NUMBER_SLOT), 1)
+    """An incident URL maker: reverse() once per URL name and process, then only the incident
+    number changes. `{% url %}` costs ~0.1 ms per call; the board needs three per card and the
+    incident page some twenty."""
+    urlconf = get_urlconf(settings.ROOT_URLCONF)
+    head, tail = _url_around_number(get_script_prefix(), urlconf, name, args)
     return lambda number: f"{head}{number}{tail}"
+
+
+@functools.cache
+def _url_around_number(
+    prefix: str, urlconf: str, name: str, args: tuple[str, ...]
+) -> tuple[str, str]:
+    # reverse() reads the script prefix and URLconf of the running request: part of the key.
+    head, tail = reverse(name, args=[_NUMBER_SLOT, *args], urlconf=urlconf).split(
+        str(_NUMBER_SLOT), 1
+    )
+    return head, tail
 
 
 def _board_cards(incidents: list[Incident]) -> None:
@@ -635,7 +642,8 @@ def incident_detail(request: HttpRequest, number: int) -> HttpResponse:
     page = _incident_page(request, number)
     if request.htmx and request.htmx.target in REGIONS:
         return _region_response(request, page, request.htmx.target)
-    return render(request, "incidents/detail.html", page.context())
+    war_room = mark_safe(_jinja_render(request, "incidents/war_room.html", page.context()))
+    return render(request, "incidents/detail.html", page.context(war_room=war_room))
 
 
 @require_GET
@@ -653,7 +661,8 @@ def incident_stamp(request: HttpRequest, number: int) -> HttpResponse:
     if not selectors.user_can_view_incidents(request.user):
         raise NotFoundError(f"Incident #{number} does not exist.")
     stamp = _timeline_stamp(number)
-    response = render(request, "incidents/partials/stamp.html", {"number": number, "stamp": stamp})
+    context = {"stamp": stamp, "stamp_url": _url_for_number("incidents:stamp")(number)}
+    response = HttpResponse(_jinja_render(request, "incidents/partials/stamp.html", context))
     seen = request.GET.get("stamp", "")
     if seen.isdigit() and int(seen) != stamp and request.GET.get("sync") != "1":
         changed(response, "stamp")

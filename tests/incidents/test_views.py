@@ -392,12 +392,15 @@ def test_an_unknown_region_is_404(client, incident, responder):
 def test_timeline_orders_and_filters_by_kind(client, incident, responder):
     services.incident_add_note(incident=incident, text="first note", actor=responder, source="web")
     client.force_login(responder)
-    newest = client.get(_url("region", incident, "incident-timeline")).context["page"]
-    assert newest.timeline_shown[0].kind == "incident.note_added"
-    oldest = client.get(f"{_url('region', incident, 'incident-timeline')}?order=oldest")
-    assert oldest.context["page"].timeline_shown[0].kind == "incident.declared"
-    notes = client.get(f"{_url('region', incident, 'incident-timeline')}?kind=notes")
-    assert [e.kind for e in notes.context["page"].timeline_shown] == ["incident.note_added"]
+    region = _url("region", incident, "incident-timeline")
+
+    def shown(query: str = "") -> list[str]:
+        html = client.get(f"{region}{query}").content.decode()
+        return re.findall(r'<span class="event-kind">([^<]+)</span>', html)
+
+    assert shown()[0] == "Note"
+    assert shown("?order=oldest")[0] == "Declared"
+    assert shown("?kind=notes") == ["Note"]
 
 
 def test_timeline_entries_show_escaped_text_line_breaks_who_and_what_changed(
@@ -647,7 +650,7 @@ def test_the_severity_picker_and_the_top_bar_counts_share_one_query(
 def test_the_stamp_announces_a_change_made_elsewhere_once(client, incident, responder):
     client.force_login(responder)
     first = client.get(_url("stamp", incident))
-    stamp = first.context["stamp"]
+    stamp = re.search(r'data-stamp="(\d+)"', first.content.decode()).group(1)
     assert "HX-Trigger" not in client.get(f"{_url('stamp', incident)}?stamp={stamp}")
     services.incident_acknowledge(incident=incident, actor=None, source=Source.SYSTEM)
     changed = client.get(f"{_url('stamp', incident)}?stamp={stamp}", **HTMX)
