@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib import messages
@@ -379,10 +379,10 @@ def _kind_class_and_label(kind: str) -> tuple[str, str]:
     return slugify(kind), event_label(kind)
 
 
-@dataclass(frozen=True)
-class TimelineRow:
+class TimelineRow(NamedTuple):
     """What one timeline entry shows, computed in plain Python: per-event template filters
-    (three `date`s, `slugify`, `linebreaksbr`, `get_source_display`…) cost ~0.3 ms an event."""
+    (three `date`s, `slugify`, `linebreaksbr`, `get_source_display`…) cost ~0.3 ms an event.
+    A tuple, not a dataclass: a frozen dataclass sets its ten fields one `__setattr__` at a time."""
 
     kind: str
     kind_class: str
@@ -398,15 +398,17 @@ class TimelineRow:
 
 def _timeline_row(entry: selectors.TimelineEntry, zone: tzinfo) -> TimelineRow:
     at = entry.created_at.astimezone(zone)
+    # Cut from the ISO form: strftime costs ~4 µs a call, and a page shows 100 entries.
+    iso = at.isoformat()  # 2026-11-30T04:41:31.189685+01:00 (no fraction when it is zero)
     source = SOURCE_LABELS.get(entry.source, entry.source)
     kind_class, label = _kind_class_and_label(entry.kind)
     return TimelineRow(
         kind=entry.kind,
         kind_class=kind_class,
         label=label,
-        at_iso=at.isoformat(),
-        at_title=f"{at:%Y-%m-%d %H:%M:%S} {at.tzname()}",
-        at_short=f"{at:%H:%M}",
+        at_iso=iso,
+        at_title=f"{iso[:10]} {iso[11:19]} {at.tzname()}",
+        at_short=iso[11:16],
         message=entry.message,
         message_html=linebreaksbr(entry.message) if entry.message else "",
         change=_change_text(entry.change_from, entry.change_to),
