@@ -51,7 +51,22 @@ def incident_alert_list(incident) -> list[Alert]:
     alerts = list(
         Alert.objects.filter(incident=incident)
         .select_related("integration", "severity")
-        .defer("raw", "description")
+        # What the incident page shows: the integration's and the alert's JSON settings and
+        # payload would be decoded for every row and never read.
+        .only(
+            "incident_id",
+            "title",
+            "status",
+            "source",
+            "labels",
+            "links",
+            "first_seen_at",
+            "last_seen_at",
+            "delivery_count",
+            "integration__name",
+            "severity__rank",
+            "severity__name",
+        )
         .order_by("status", "-last_seen_at", "-id")[:INCIDENT_ALERTS_SHOWN]
     )
     for alert in alerts:

@@ -311,7 +311,10 @@ class IncidentPage:
 
     @cached_property
     def updates(self) -> list:
-        return list(self.incident.stakeholder_updates.select_related("created_by", "severity")[:20])
+        updates = self.incident.stakeholder_updates.select_related("created_by", "severity")
+        # What the list shows (not the author's password hash nor every severity setting).
+        shown = ("body", "status", "created_at", "created_by__username", "severity__name")
+        return list(updates.only("incident_id", *shown)[:20])
 
     @cached_property
     def open_counts(self) -> list[tuple[Severity, int]]:
@@ -337,7 +340,7 @@ class IncidentPage:
             summary = importlib.import_module("oncall.selectors").incident_escalation_summary
         except (ImportError, AttributeError):
             return None
-        return summary(self.incident.pk)
+        return summary(self.incident)
 
     @cached_property
     def reassign_schedules(self) -> list[tuple[str, str]]:

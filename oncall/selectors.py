@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -31,6 +32,9 @@ from oncall.models import (
     Schedule,
     Urgency,
 )
+
+if TYPE_CHECKING:
+    from incidents.models import Incident
 
 UPCOMING_DAYS = 14
 
@@ -178,6 +182,20 @@ def incident_pages_list(incident_id: int) -> QuerySet[Page]:
     return (
         Page.objects.filter(incident_id=incident_id)
         .select_related("user")
+        # What the incident page shows: not the provider's answer (JSON) nor the user's password.
+        .only(
+            "incident_id",
+            "round",
+            "level",
+            "purpose",
+            "channel",
+            "status",
+            "last_error",
+            "created_at",
+            "user__username",
+            "user__first_name",
+            "user__last_name",
+        )
         .order_by("created_at", "id")
     )
 
@@ -406,15 +424,12 @@ def _escalation_reason(state: EscalationState, levels_total: int, rounds_total: 
     return ""
 
 
-def incident_escalation_summary(incident_id: int) -> EscalationSummary | None:
+def incident_escalation_summary(incident: Incident) -> EscalationSummary | None:
     """The escalation of an incident for display; None when it never had one."""
-    state = (
-        EscalationState.objects.select_related("incident", "policy")
-        .filter(incident_id=incident_id)
-        .first()
-    )
+    state = EscalationState.objects.select_related("policy").filter(incident=incident).first()
     if state is None:
         return None
+    state.incident = incident  # the caller's: the incident row is not read twice
     snapshot = state.policy_snapshot or {}
     levels_total = len(snapshot.get("levels", []))
     rounds_total = snapshot.get("repeat", 0) + 1

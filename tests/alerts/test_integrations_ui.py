@@ -6,7 +6,9 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from alerts.models import Integration, intake_key_hash
 from core import clock
@@ -365,3 +367,35 @@ def test_the_incident_page_shows_its_alerts(responder, make_integration, post_ho
     assert "first seen" in section
     assert 'href="https://prometheus.example.com/graph?g0.expr=x"' in section
     assert "javascript:" not in section
+
+
+def test_the_incident_page_reads_its_alerts_in_constant_queries(
+    responder, make_integration, post_hook
+):
+    def group(size: int) -> dict:
+        alerts = [
+            {
+                "status": "firing",
+                "fingerprint": f"f{n}",
+                "labels": {"alertname": "HighLatency", "pod": f"api-{n}"},
+                "annotations": {"summary": "p99 latency above 2s"},
+                "generatorURL": "https://prometheus.example.com/graph?g0.expr=x",
+            }
+            for n in range(size)
+        ]
+        return {"version": "4", "status": "firing", "groupKey": "g1", "alerts": alerts}
+
+    integration = make_integration()
+    post_hook(integration, group(1))
+    incident = Incident.objects.get()
+    browser = signed_in(responder)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert browser.get(f"/incidents/{incident.number}/").status_code == 200
+        return len(captured)
+
+    one_alert = queries()
+    post_hook(integration, group(4))
+    assert incident.alerts.count() == 4
+    assert queries() == one_alert

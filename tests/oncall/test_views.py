@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core import clock
@@ -462,7 +464,7 @@ def test_the_escalation_state_after_a_step_and_after_acknowledging(client, world
 
     incident = _declare(world["policy"], responder)
     escalation_step(incident.pk)
-    summary = selectors.incident_escalation_summary(incident.pk)
+    summary = selectors.incident_escalation_summary(incident)
     assert (summary.current_level, summary.next_level, summary.round) == (1, 2, 1)
     assert summary.next_step_in == timedelta(minutes=5)
     incident_services.incident_acknowledge(incident=incident, actor=responder, source=Source.WEB)
@@ -471,6 +473,28 @@ def test_the_escalation_state_after_a_step_and_after_acknowledging(client, world
     assert "1 of 2 paged" in html
     assert "Acknowledged" in html
     assert "pat" in html
+
+
+def test_the_incident_page_reads_its_pages_and_escalation_in_constant_queries(
+    client, world, responder
+):
+    from oncall.services import escalation_step
+
+    incident = _declare(world["policy"], responder)
+    client.force_login(responder)
+    url = reverse("incidents:detail", args=[incident.number])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    escalation_step(incident.pk)
+    one_level = queries()
+    with clock.frozen_at(NOW + timedelta(minutes=6)):  # the next level: more pages, more people
+        escalation_step(incident.pk)
+    assert incident.pages.count() > 1
+    assert queries() == one_level
 
 
 def test_a_responder_pages_an_extra_responder_and_reassigns(client, world, responder, viewer):
