@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from jinja2 import Environment, StrictUndefined
@@ -23,6 +22,7 @@ from markupsafe import Markup, escape
 def environment(**options: Any) -> Environment:
     # The UI's filters live with the Django tags that do the same (imported here, once the
     # apps are ready: Django builds this environment at the first Jinja2 render).
+    from core.links import url
     from incidents.templatetags import firebell_ui
 
     options["undefined"] = StrictUndefined
@@ -41,10 +41,6 @@ def environment(**options: Any) -> Environment:
         truncatechars=truncatechars,
     )
     return env
-
-
-def url(name: str, *args: Any) -> str:
-    return reverse(name, args=args)
 
 
 def linebreaksbr(text: str) -> Markup:

@@ -10,7 +10,7 @@ from typing import Any
 from django import template
 from django.contrib.auth.models import AbstractBaseUser
 
-from core import clock
+from core import clock, links
 from incidents.models import Incident
 from incidents.selectors import open_incident_counts_by_severity, user_can_view_incidents
 
@@ -86,6 +86,12 @@ def open_incident_counts(context: template.Context) -> list[dict[str, Any]]:
     provided = context.get("open_counts_by_severity")
     counts = provided() if provided else open_incident_counts_by_severity()
     return [{"severity": severity, "count": count} for severity, count in counts]
+
+
+@register.simple_tag
+def cached_url(name: str) -> str:
+    """`{% url %}` for the links every page repeats (the top bar): reversed once per process."""
+    return links.url(name)
 
 
 @register.filter
