@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -72,30 +72,90 @@ def incident_list(*, user: AbstractBaseUser, filters: IncidentFilters | None = N
     return _filtered(queryset, filters or IncidentFilters())
 
 
-# Long free text that rows on the board and the list never show: not read for them.
-ROW_DEFERRED_FIELDS = ("summary", "customer_impact")
+class RowSeverity(NamedTuple):
+    rank: int
+    name: str
+    label: str
+    ack_target: timedelta
+
+
+class IncidentRow:
+    """One incident as a row of the board or the list shows it: its columns as plain values.
+
+    Not an `Incident`: building 150 model instances (and a `Severity` each) for a board took
+    more instructions than rendering its cards. Views add what they compute per row.
+    """
+
+    def __init__(
+        self,
+        pk: int,
+        number: int,
+        title: str,
+        status: str,
+        created_at: datetime,
+        triggered_at: datetime,
+        acknowledged_at: datetime | None,
+        severity: RowSeverity,
+    ) -> None:
+        self.pk = pk
+        self.number = number
+        self.title = title
+        self.status = status
+        self.created_at = created_at
+        self.triggered_at = triggered_at
+        self.acknowledged_at = acknowledged_at
+        self.severity = severity
+        self.service_names = "—"
+        self.commander_name: str | None = None
+
+    def get_status_display(self) -> str:
+        return IncidentStatus(self.status).label
+
+
+_ROW_COLUMNS = (
+    "id",
+    "number",
+    "title",
+    "status",
+    "created_at",
+    "triggered_at",
+    "acknowledged_at",
+    "severity_id",
+    "severity__rank",
+    "severity__name",
+    "severity__label",
+    "severity__ack_target",
+)
 
 
 def incident_rows(*, user: AbstractBaseUser, filters: IncidentFilters | None = None) -> QuerySet:
-    """Like `incident_list`, but only the columns a row of the board or the list shows.
-
-    Pass the rows of a screen (after slicing) through `incident_rows_named` for their services'
-    and commander's names.
-    """
+    """Like `incident_list`, but only the columns a row of the board or the list shows, as
+    tuples: pass the rows of a screen (after slicing) through `incident_rows_named`."""
     _require_view(user)
-    queryset = Incident.objects.select_related("severity").defer(*ROW_DEFERRED_FIELDS)
-    return _filtered(queryset, filters or IncidentFilters())
+    queryset = _filtered(Incident.objects.all(), filters or IncidentFilters())
+    return queryset.values_list(*_ROW_COLUMNS)
 
 
-def incident_rows_named(incidents: list[Incident]) -> list[Incident]:
-    """Set `service_names` ("API, Checkout") and `commander_name` (the current primary Incident
-    Commander's username, or None) on each incident, with two queries for all of them.
+def incident_rows_named(rows: list[tuple]) -> list[IncidentRow]:
+    """The rows of `incident_rows` as `IncidentRow`s, with `service_names` ("API, Checkout") and
+    `commander_name` (the current primary Incident Commander's username, or None): two queries
+    for all of them.
 
     Flat (incident id, name) rows rather than prefetched services, assignments and users: the
     prefetches built ~450 model instances for the board's 150 cards and were its largest cost
     after the template. (Not a subquery annotation either: PostgreSQL would run it for every row
     an OFFSET skips.)
     """
+    severities: dict[int, RowSeverity] = {}
+    incidents = []
+    for pk, number, title, status, created, triggered, acknowledged, severity_id, *sev in rows:
+        if severity_id not in severities:
+            severities[severity_id] = RowSeverity(*sev)
+        incidents.append(
+            IncidentRow(
+                pk, number, title, status, created, triggered, acknowledged, severities[severity_id]
+            )
+        )
     ids = [incident.pk for incident in incidents]
     services: dict[int, list[str]] = {}
     for incident_id, name in (
@@ -119,7 +179,7 @@ def incident_rows_named(incidents: list[Incident]) -> list[Incident]:
     return incidents
 
 
-def incident_board(*, user: AbstractBaseUser, limit: int) -> list[Incident]:
+def incident_board(*, user: AbstractBaseUser, limit: int) -> list[IncidentRow]:
     """Open incidents as named `incident_rows`, most severe first, then oldest; at most `limit`."""
     queryset = incident_rows(user=user, filters=IncidentFilters(open_only=True))
     return incident_rows_named(

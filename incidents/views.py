@@ -505,7 +505,7 @@ def _jinja_render(request: HttpRequest, template_name: str, context: dict[str, A
 # --- board and list ------------------------------------------------------------------------------
 
 
-def _board_cards(incidents: list[Incident]) -> None:
+def _board_cards(incidents: list[selectors.IncidentRow]) -> None:
     """What each card shows, computed once per card here rather than by template tags."""
     now = clock.now()
     detail = url_for_number("incidents:detail")

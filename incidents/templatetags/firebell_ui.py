@@ -12,7 +12,11 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from core import clock, links
 from incidents.models import Incident
-from incidents.selectors import open_incident_counts_by_severity, user_can_view_incidents
+from incidents.selectors import (
+    IncidentRow,
+    open_incident_counts_by_severity,
+    user_can_view_incidents,
+)
 
 register = template.Library()
 logger = logging.getLogger(__name__)
@@ -118,7 +122,7 @@ def since(value: datetime | None, now: datetime | None = None) -> str:
 
 
 @register.simple_tag
-def ack_countdown(incident: Incident, now: datetime | None = None) -> dict[str, Any]:
+def ack_countdown(incident: Incident | IncidentRow, now: datetime | None = None) -> dict[str, Any]:
     """The acknowledge target: time left, or how far past it; `breached` turns it red.
 
     Screens with many rows pass one `now` for all of them (and compute this in the view).
