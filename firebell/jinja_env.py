@@ -1,7 +1,8 @@
 """The Jinja2 environment, used for the screens whose server time is watched (docs/benchmarks.md).
 
 The board (one card per open incident), the incident page's regions and its timeline (up to
-300 entries) spent most of their server time in Django's template engine, ~6 µs per
+300 entries), and the top bar of every page spent most of their server time in Django's template
+engine, ~6 µs per
 `{{ variable }}` and ~0.1 ms per `{% url %}`; Jinja2 compiles a template to Python and renders
 the same markup several times faster. Every other screen stays in Django templates, and the full
 pages still extend Django's `base.html`: the Jinja2 part is passed to it as one safe string.

@@ -23,7 +23,6 @@ from django.core.paginator import Paginator
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import engines
 from django.template.backends.utils import csrf_input
 from django.template.defaultfilters import slugify
 from django.urls import reverse
@@ -63,6 +62,8 @@ from incidents.models import (
 from incidents.templatetags.firebell_ui import (
     ack_countdown,
     event_label,
+    open_counts_for,
+    render_jinja,
     severity_class,
     since,
 )
@@ -306,7 +307,7 @@ class IncidentPage:
             "detail_url": self.url("incidents:detail"),
             "show_all_query": urlencode({"order": self.order, "kind": self.kind, "all": 1}),
         }
-        html = _jinja_render(self.request, "incidents/partials/timeline.html", context)
+        html = render_jinja(self.request, "incidents/partials/timeline.html", context)
         return mark_safe(html)
 
     @cached_property
@@ -470,7 +471,7 @@ def _incident_page(request: HttpRequest, number: int) -> IncidentPage:
 def _region_response(request: HttpRequest, page: IncidentPage, region: str) -> HttpResponse:
     if region == "incident-timeline":
         return HttpResponse(page.timeline_html)
-    return HttpResponse(_jinja_render(request, REGIONS[region], page.context()))
+    return HttpResponse(render_jinja(request, REGIONS[region], page.context()))
 
 
 def _after_change(request: HttpRequest, number: int, region: str) -> HttpResponse:
@@ -495,11 +496,6 @@ def _incident_for_action(request: HttpRequest, number: int) -> Incident:
     incident = selectors.incident_get_for_user(user=request.user, number=number)
     _require_respond(request)
     return incident
-
-
-def _jinja_render(request: HttpRequest, template_name: str, context: dict[str, Any]) -> str:
-    """A partial from templates/jinja2/ (see firebell/jinja_env.py for which ones and why)."""
-    return engines["jinja2"].get_template(template_name).render(context, request)
 
 
 # --- board and list ------------------------------------------------------------------------------
@@ -545,7 +541,7 @@ def _board_response(request: HttpRequest, *, partial: bool) -> HttpResponse:
         # One hidden CSRF field for every card's forms instead of a {% csrf_token %} each.
         "csrf_field": csrf_input(request) if can_respond and incidents else "",
     }
-    board_html = _jinja_render(request, "incidents/partials/board.html", context)
+    board_html = render_jinja(request, "incidents/partials/board.html", context)
     if partial:
         return HttpResponse(board_html)
     board = mark_safe(board_html)
@@ -579,7 +575,8 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @ui_view
 def open_counts(request: HttpRequest) -> HttpResponse:
-    return render(request, "partials/open_counts.html")
+    counts = open_counts_for(request.user)
+    return HttpResponse(render_jinja(request, "partials/open_counts.html", {"open_counts": counts}))
 
 
 @require_GET
@@ -624,7 +621,7 @@ def incident_detail(request: HttpRequest, number: int) -> HttpResponse:
     page = _incident_page(request, number)
     if request.htmx and request.htmx.target in REGIONS:
         return _region_response(request, page, request.htmx.target)
-    war_room = mark_safe(_jinja_render(request, "incidents/war_room.html", page.context()))
+    war_room = mark_safe(render_jinja(request, "incidents/war_room.html", page.context()))
     return render(request, "incidents/detail.html", page.context(war_room=war_room))
 
 
@@ -644,7 +641,7 @@ def incident_stamp(request: HttpRequest, number: int) -> HttpResponse:
         raise NotFoundError(f"Incident #{number} does not exist.")
     stamp = _timeline_stamp(number)
     context = {"stamp": stamp, "stamp_url": url_for_number("incidents:stamp")(number)}
-    response = HttpResponse(_jinja_render(request, "incidents/partials/stamp.html", context))
+    response = HttpResponse(render_jinja(request, "incidents/partials/stamp.html", context))
     seen = request.GET.get("stamp", "")
     if seen.isdigit() and int(seen) != stamp and request.GET.get("sync") != "1":
         changed(response, "stamp")

@@ -9,6 +9,8 @@ from typing import Any
 
 from django import template
 from django.contrib.auth.models import AbstractBaseUser
+from django.template import engines
+from django.utils.safestring import mark_safe
 
 from core import clock, links
 from incidents.models import Incident
@@ -78,18 +80,45 @@ def oncall_line(context: template.Context) -> str | None:
 
 
 @register.simple_tag(takes_context=True)
-def open_incident_counts(context: template.Context) -> list[dict[str, Any]]:
-    """Open incidents per severity, every severity listed (zeros too).
-
-    A page that reads them anyway offers them as `open_counts_by_severity` (a callable).
-    """
+def topbar(context: template.Context) -> str:
+    """The top bar of a signed-in page (templates/jinja2/partials/topbar.html): Jinja2, because
+    every page and every full-page poll renders it. A page that reads the open counts anyway
+    offers them as `open_counts_by_severity` (a callable)."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not user_can_view_incidents(user):
+    if user is None or not user.is_authenticated:
+        return ""
+    match = request.resolver_match
+    html = render_jinja(
+        request,
+        "partials/topbar.html",
+        {
+            "here": {
+                "url_name": getattr(match, "url_name", None),
+                "app_name": getattr(match, "app_name", None),
+            },
+            "may": {
+                "view_schedule": user.has_perm("oncall.view_schedule"),
+                "view_integration": user.has_perm("alerts.view_integration"),
+                "add_incident": user.has_perm("incidents.add_incident"),
+            },
+            "open_counts": open_counts_for(user, context.get("open_counts_by_severity")),
+            "user_name": user.get_full_name() or user.get_username(),
+        },
+    )
+    return mark_safe(html)
+
+
+def open_counts_for(user: AbstractBaseUser, provided: Any = None) -> list[tuple[Any, int]]:
+    """Open incidents per severity, every severity listed (zeros too); none for outsiders."""
+    if not user_can_view_incidents(user):
         return []
-    provided = context.get("open_counts_by_severity")
-    counts = provided() if provided else open_incident_counts_by_severity()
-    return [{"severity": severity, "count": count} for severity, count in counts]
+    return provided() if provided else open_incident_counts_by_severity()
+
+
+def render_jinja(request: Any, template_name: str, context: dict[str, Any]) -> str:
+    """A template from templates/jinja2/ (see firebell/jinja_env.py for which and why)."""
+    return engines["jinja2"].get_template(template_name).render(context, request)
 
 
 @register.simple_tag
