@@ -23,6 +23,7 @@ from django.core.paginator import Paginator
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import engines
 from django.template.backends.utils import csrf_input
 from django.template.defaultfilters import slugify
 from django.urls import reverse
@@ -31,7 +32,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from core import clock
 from core.errors import DomainError, NotFoundError, PermissionDeniedError, ValidationError
@@ -289,10 +290,9 @@ class IncidentPage:
         )
 
     @cached_property
-    def timeline_shown(self) -> list[TimelineRow]:
+    def timeline_rows_html(self) -> list[Markup]:
         entries = self.timeline if self.show_all else self.timeline[:TIMELINE_LIMIT]
-        zone = timezone.get_current_timezone()
-        return [_timeline_row(entry, zone) for entry in entries]
+        return _timeline_rows_html(entries, timezone.get_current_timezone())
 
     @property
     def timeline_truncated(self) -> bool:
@@ -418,6 +418,58 @@ def _timeline_row(entry: selectors.TimelineEntry, zone: tzinfo) -> TimelineRow:
         change=_change_text(entry.change_from, entry.change_to),
         who=f"{entry.actor_username or source} · {source}" if entry.actor_id else source,
     )
+
+
+class _RenderedEntries:
+    """Timeline entries of this process as rendered, by everything they show and the time zone.
+
+    An event is never changed once written, so after a change to an incident, when every open
+    page re-reads its timeline, only the new entries are rendered again. The key holds all an
+    entry shows (its text by hash), so a stale entry cannot be served even if an id came back
+    (SQLite reuses the ids of rolled-back rows). Emptied when it holds ~8 MB of markup.
+    """
+
+    max_chars = 8_000_000
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple, Markup] = {}
+        self.chars = 0
+
+    def html(self, entry: selectors.TimelineEntry, zone: tzinfo, zone_name: str) -> Markup:
+        key = (
+            entry.id,
+            entry.created_at,
+            entry.kind,
+            entry.source,
+            hash(entry.message),
+            entry.actor_id,
+            entry.actor_username,  # a renamed or deleted author changes it
+            repr(entry.change_from),
+            repr(entry.change_to),
+            zone_name,
+        )
+        html = self.entries.get(key)
+        if html is None:
+            html = _timeline_event_macro()(_timeline_row(entry, zone))
+            if self.chars + len(html) > self.max_chars:
+                self.entries.clear()
+                self.chars = 0
+            self.entries[key] = html
+            self.chars += len(html)
+        return html
+
+
+_RENDERED_ENTRIES = _RenderedEntries()
+
+
+def _timeline_rows_html(entries: list[selectors.TimelineEntry], zone: tzinfo) -> list[Markup]:
+    zone_name = str(zone)
+    return [_RENDERED_ENTRIES.html(entry, zone, zone_name) for entry in entries]
+
+
+def _timeline_event_macro() -> Callable[[TimelineRow], Markup]:
+    template = engines["jinja2"].env.get_template("incidents/partials/timeline_event.html")
+    return template.module.event_row
 
 
 def _change_text(before: Any, after: Any) -> str:

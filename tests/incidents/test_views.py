@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -427,6 +428,59 @@ def test_timeline_entries_show_escaped_text_line_breaks_who_and_what_changed(
     changes = changes.content.decode()
     assert "Severity changed from SEV-2 to SEV-1" in changes
     assert '<p class="event-message">A → B</p>' in changes
+
+
+def _timeline_html(client, incident) -> str:
+    return client.get(_url("region", incident, "incident-timeline")).content.decode()
+
+
+def test_rendered_entries_follow_a_renamed_author_and_the_time_zone(
+    client, incident, responder, settings
+):
+    services.incident_add_note(incident=incident, text="rolled back", actor=responder, source="web")
+    client.force_login(responder)
+    assert f"{responder.username} · Web" in _timeline_html(client, incident)
+    responder.username = "renamed-responder"
+    responder.save()
+    assert "renamed-responder · Web" in _timeline_html(client, incident)
+
+    note = incident.timeline.get(kind="incident.note_added")
+    utc = f"{note.created_at.astimezone(UTC):%H:%M}"
+    settings.TIME_ZONE = "Asia/Kolkata"  # +05:30: never the same minute as UTC
+    kolkata = f"{note.created_at.astimezone(ZoneInfo('Asia/Kolkata')):%H:%M}"
+    html = _timeline_html(client, incident)
+    assert f">{kolkata}</time>" in html
+    assert f">{utc}</time>" not in html
+
+
+def test_a_rendered_entry_is_never_served_for_another_with_the_same_id(responder):
+    from incidents import views
+    from incidents.selectors import TimelineEntry
+
+    def entry(message: str) -> TimelineEntry:
+        moment = datetime(2026, 11, 30, 4, 41, tzinfo=UTC)
+        return TimelineEntry(
+            1, "incident.note_added", "web", message, moment, None, None, None, None
+        )
+
+    first = views._timeline_rows_html([entry("first")], UTC)[0]
+    second = views._timeline_rows_html([entry("second")], UTC)[0]
+    assert "first" in first
+    assert "second" in second
+
+
+def test_the_rendered_entries_stay_within_their_bound(client, incident, responder, monkeypatch):
+    from incidents import views
+
+    monkeypatch.setattr(views._RENDERED_ENTRIES, "max_chars", 2_000)
+    for n in range(12):
+        services.incident_add_note(
+            incident=incident, text=f"note {n}", actor=responder, source="web"
+        )
+    client.force_login(responder)
+    html = _timeline_html(client, incident)
+    assert all(f"note {n}<" in html for n in range(12))
+    assert views._RENDERED_ENTRIES.chars <= 2_000
 
 
 @pytest.mark.parametrize(
