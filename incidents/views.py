@@ -295,6 +295,11 @@ class IncidentPage:
         return _timeline_rows_html(entries, timezone.get_current_timezone())
 
     @property
+    def timeline_rows_joined(self) -> Markup:
+        # One value for the template: it would otherwise escape-check each entry again.
+        return Markup("\n".join(self.timeline_rows_html))
+
+    @property
     def timeline_truncated(self) -> bool:
         return not self.show_all and len(self.timeline) > TIMELINE_LIMIT
 
