@@ -9,6 +9,7 @@ the loader here lets it parse, then labels the result exactly as Django's does.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -20,6 +21,7 @@ def install_fast_timestamp_loader(sender: Any, connection: Any, **kwargs: Any) -
     connection.connection.adapters.register_loader("timestamptz", _loader_for(connection.timezone))
 
 
+@functools.cache  # one class per time zone, not one per new connection
 def _loader_for(zone: tzinfo | None) -> type:
     import psycopg
     from psycopg.adapt import Loader

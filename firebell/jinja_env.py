@@ -44,6 +44,13 @@ def environment(**options: Any) -> Environment:
     return env
 
 
+def render_jinja(request: Any, template_name: str, context: dict[str, Any]) -> str:
+    """A template from templates/jinja2/, with `request`, `csrf_input` and `csrf_token`."""
+    from django.template import engines
+
+    return engines["jinja2"].get_template(template_name).render(context, request)
+
+
 def linebreaksbr(text: str) -> Markup:
     """Django's `linebreaksbr`: escaped, line breaks as <br>."""
     escaped = str(escape(text)).replace("\r\n", "\n").replace("\r", "\n")

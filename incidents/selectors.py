@@ -109,7 +109,11 @@ class IncidentRow:
         self.commander_name: str | None = None
 
     def get_status_display(self) -> str:
-        return IncidentStatus(self.status).label
+        # As Django's get_FOO_display: an unknown value is shown as it is, not an error.
+        return _STATUS_LABELS.get(self.status, self.status)
+
+
+_STATUS_LABELS = dict(IncidentStatus.choices)
 
 
 _ROW_COLUMNS = (

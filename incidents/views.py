@@ -37,7 +37,7 @@ from markupsafe import Markup, escape
 from core import clock
 from core.errors import DomainError, NotFoundError, PermissionDeniedError, ValidationError
 from core.links import url_for_number
-from firebell.jinja_env import linebreaksbr
+from firebell.jinja_env import linebreaksbr, render_jinja
 from incidents import selectors, services
 from incidents.forms import (
     DeclareForm,
@@ -64,7 +64,6 @@ from incidents.templatetags.firebell_ui import (
     ack_countdown,
     event_label,
     open_counts_for,
-    render_jinja,
     severity_class,
     since,
 )

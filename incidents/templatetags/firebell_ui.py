@@ -9,10 +9,10 @@ from typing import Any
 
 from django import template
 from django.contrib.auth.models import AbstractBaseUser
-from django.template import engines
 from django.utils.safestring import mark_safe
 
-from core import clock, links
+from core import clock
+from firebell.jinja_env import render_jinja
 from incidents.models import Incident
 from incidents.selectors import (
     IncidentRow,
@@ -114,17 +114,6 @@ def open_counts_for(user: AbstractBaseUser, provided: Any = None) -> list[tuple[
     if not user_can_view_incidents(user):
         return []
     return provided() if provided else open_incident_counts_by_severity()
-
-
-def render_jinja(request: Any, template_name: str, context: dict[str, Any]) -> str:
-    """A template from templates/jinja2/ (see firebell/jinja_env.py for which and why)."""
-    return engines["jinja2"].get_template(template_name).render(context, request)
-
-
-@register.simple_tag
-def cached_url(name: str) -> str:
-    """`{% url %}` for the links every page repeats (the top bar): reversed once per process."""
-    return links.url(name)
 
 
 @register.filter
