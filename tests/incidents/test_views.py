@@ -151,6 +151,59 @@ def test_top_bar_shows_the_user_and_open_counts_by_severity(client, responder):
     assert "SEV-4 <strong>0</strong>" in html
 
 
+def _nav(response) -> str:
+    return re.search(r'<nav class="mainnav".*?</nav>', response.content.decode(), re.S).group(0)
+
+
+def test_the_top_bar_links_what_each_person_may_open_and_marks_the_current_page(
+    client, viewer, admin_user, outsider
+):
+    client.force_login(outsider)
+    nav = _nav(client.get(_url("board")))  # refused (403), but the page has the top bar
+    assert "On-call" not in nav
+    assert "Integrations" not in nav
+    assert "Declare incident" not in nav
+    client.force_login(viewer)
+    nav = _nav(client.get(_url("list")))
+    assert f'<a href="{_url("list")}" aria-current="page">Incidents</a>' in nav
+    assert f'<a href="{_url("board")}" >Board</a>' in nav
+    assert f'href="{reverse("oncall:home")}"' in nav
+    assert f'href="{reverse("alerts:integrations")}"' in nav
+    assert "Declare incident" not in nav
+    client.force_login(admin_user)
+    nav = client.get(_url("declare")).content.decode()
+    assert (
+        f'<a class="nav-declare" href="{_url("declare")}" aria-current="page">Declare incident</a>'
+    ) in nav
+    assert f'href="{reverse("alerts:integrations")}"' in nav
+
+
+def test_the_top_bar_names_the_person_and_shows_outsiders_no_counts(client, responder, outsider):
+    responder.first_name, responder.last_name = "Rita", "Ramos"
+    responder.save()
+    client.force_login(responder)
+    assert '<span class="username">Rita Ramos</span>' in client.get(_url("board")).content.decode()
+    client.force_login(outsider)
+    refused = client.get(_url("board"))
+    assert refused.status_code == 403
+    html = refused.content.decode()
+    assert '<span class="username">olga-outsider</span>' in html
+    assert "SEV-1" not in html
+
+
+def test_the_counts_poll_answers_the_badges_alone(client, responder):
+    declare(responder, severity=severity(1))
+    client.force_login(responder)
+    response = client.get(_url("counts"), **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.startswith('<div id="open-counts"')
+    assert "SEV-1 <strong>1</strong>" in html
+    assert 'title="1 open SEV-1 incident"' in html
+    assert 'title="0 open SEV-2 incidents"' in html
+    assert "<html" not in html
+
+
 def test_the_oncall_line_is_fetched_after_the_page_loads_and_then_every_minute(client, responder):
     from oncall.models import Rotation, RotationParticipant, Schedule
 
