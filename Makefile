@@ -10,19 +10,20 @@ PYTEST_ARGS ?=
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# Dependencies only: Firebell itself runs from this checkout (manage.py, celery -A firebell).
+	$(BIN)/python -m pip install --quiet --only-deps '.[dev]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
 install: $(STAMP)
 
-# Local, embedded mode: SQLite and Celery's filesystem broker under var/, web + worker + beat.
+# Local, embedded mode: SQLite and the embedded broker under var/, web + worker + beat.
 setup: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py firebell_setup
 
 run: setup
-	@echo "Firebell: http://127.0.0.1:8000  (admin: /admin/, API docs: /api/docs/)"
+	@echo "Firebell: http://127.0.0.1:$${FIREBELL_PORT:-8000}  (API docs: /api/docs/)"
 	@echo "/readyz turns 200 once the worker's first heartbeat arrives (~15 s). Ctrl-C stops all."
 	DEBUG=$${DEBUG:-1} $(BIN)/honcho start -f Procfile.dev
 

@@ -233,20 +233,17 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ---
-# Empty means the default here too (kombu would read "" as amqp://localhost).
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "filesystem://"
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    # Same folder in and out, absolute paths, fast polling: see docs/architecture.md.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-        "polling_interval": 0.1,
-    }
+# Empty means the embedded broker (kombu would read "" as amqp://localhost): one machine only.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+if not CELERY_BROKER_URL:
+    # Messages as files under var/broker/, written atomically (firebell/broker.py).
+    from firebell.broker import broker_options
+
+    CELERY_BROKER_URL = "filesystem://localhost/"  # a host name, or kombu warns at every publish
+    CELERY_BROKER_TRANSPORT = "firebell.broker:Transport"
+    CELERY_BROKER_TRANSPORT_OPTIONS = broker_options(VAR_DIR / "broker")
+    # Remote control would add a broadcast queue per process that nobody empties.
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_IGNORE_RESULT = True

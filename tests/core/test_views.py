@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -11,12 +12,16 @@ from firebell.celery import app as celery_app
 
 
 @pytest.fixture
-def unreachable_broker(monkeypatch: pytest.MonkeyPatch) -> None:
+def unreachable_broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Point the Celery app at a closed port. The environment variable wins over the setting in
-    Celery, so both change; monkeypatch restores both."""
+    Celery, so both change, and the embedded broker's transport goes; all are restored after."""
     closed = "redis://127.0.0.1:1/0"
     monkeypatch.setenv("CELERY_BROKER_URL", closed)
     monkeypatch.setattr(celery_app.conf, "broker_url", closed)
+    transport = celery_app.conf.get("broker_transport")
+    celery_app.conf.broker_transport = None
+    yield
+    celery_app.conf.broker_transport = transport
 
 
 def test_healthz_answers_200_without_touching_any_dependency(client: Client) -> None:
