@@ -18,6 +18,7 @@ Prints one line a minute and a summary; exits 1 if any check failed. Results: do
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tempfile
 import time
@@ -40,6 +41,8 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the state folder afterwards")
     options = parser.parse_args()
 
+    # A plain `kill` stops the soak as Ctrl-C does: make run is stopped and the summary printed.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     var_dir = Path(tempfile.mkdtemp(prefix="firebell-soak-"))
     firebell = EmbeddedFirebell(var_dir)
     print(f"soak: {time.strftime('%Y-%m-%d %H:%M:%S')} {uptime()}", flush=True)
@@ -78,7 +81,7 @@ def main() -> int:
                 failures += _check(firebell, pids, sent, minute)
             time.sleep(0.05)
         failures += _check(firebell, pids, sent, minute + 1)
-    except Exception as error:  # the summary must still be printed
+    except (Exception, KeyboardInterrupt) as error:  # the summary must still be printed
         failures.append(f"soak aborted: {type(error).__name__}: {error}")
     finally:
         firebell.stop()
