@@ -10,6 +10,7 @@ from django import forms
 from alerts.models import IntegrationKind
 from core import clock
 from incidents.models import Service, Severity
+from incidents.selectors import severity_default
 
 MAINTENANCE_DURATIONS = [
     ("30", "30 minutes"),
@@ -45,7 +46,7 @@ class IntegrationCreateForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        default = Severity.objects.filter(rank=3).first()
+        default = severity_default()
         if default is not None:
             self.fields["default_severity"].initial = default.pk
 

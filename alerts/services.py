@@ -32,6 +32,7 @@ from core import clock
 from core.errors import PermissionDeniedError, ValidationError
 from incidents import services as incident_services
 from incidents.models import Incident, IncidentStatus, Service, Severity, Source
+from incidents.selectors import severity_default
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def integration_create(
                 name=name,
                 key_hash=key_hash,
                 key_prefix=key[:6],
-                default_severity=default_severity or Severity.objects.get(rank=3),
+                default_severity=default_severity or severity_default(),
                 **options,
             )
     except IntegrityError:

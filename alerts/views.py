@@ -25,7 +25,7 @@ from alerts.forms import IntegrationCreateForm, IntegrationSettingsForm, Mainten
 from alerts.models import Integration
 from core import clock
 from core.errors import PermissionDeniedError, ValidationError
-from incidents.views import ui_view
+from core.ui import form_error, ui_view
 
 SESSION_KEY = "integration_key_once"
 REGIONS = {
@@ -60,13 +60,6 @@ TEST_PAYLOADS = {
         },
     },
 }
-
-
-def _invalid(form: Any) -> ValidationError:
-    errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
-    field, reasons = next(iter(errors.items()))
-    prefix = "" if field == "__all__" else f"{form.fields[field].label or field}: "
-    return ValidationError(f"{prefix}{reasons[0]}", errors=errors)
 
 
 def _require_view(request: HttpRequest) -> None:
@@ -254,7 +247,7 @@ def integration_maintenance(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = MaintenanceForm(request.POST)
         if not form.is_valid():
-            raise _invalid(form)
+            raise form_error(form)
         until = form.end
     services.integration_set_maintenance(integration=integration, until=until, actor=request.user)
     return _after_change(request, pk, "integration-controls")
@@ -266,7 +259,7 @@ def integration_settings(request: HttpRequest, pk: int) -> HttpResponse:
     integration = _integration_for_change(request, pk)
     form = IntegrationSettingsForm(request.POST)
     if not form.is_valid():
-        raise _invalid(form)
+        raise form_error(form)
     services.integration_update(integration=integration, actor=request.user, **form.cleaned_data)
     if not request.htmx:
         messages.success(request, "Settings saved.")

@@ -296,9 +296,9 @@ def main() -> None:
         ("list, commander filter", "/incidents/?commander=bench7", {}),
         ("list, text search", "/incidents/?q=checkout", {}),
         (f"incident #{busy} (500 events)", f"/incidents/{busy}/", {}),
-        ("incident timeline region", f"/incidents/{busy}/parts/incident-timeline/", {}),
+        ("incident timeline region", f"/incidents/{busy}/parts/incident_timeline/", {}),
         ("incident stamp poll", f"/incidents/{busy}/stamp/?stamp=1", {}),
-        ("top bar on-call line", "/oncall-line/", {"HTTP_HX_REQUEST": "true"}),
+        ("top bar on-call line", "/ui/topbar/oncall_status/", {"HTTP_HX_REQUEST": "true"}),
     ]
     print(f"\n{Incident.objects.count()} incidents, {args.requests} requests per screen")
     print(host_speed())

@@ -10,13 +10,8 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from core.postgres import install_fast_timestamp_loader
+        from core.services import defaults_after_migrate
 
-        post_migrate.connect(_ensure_defaults, sender=self)
+        # After every migrate (the test database's too), so a new installation is usable.
+        post_migrate.connect(defaults_after_migrate, dispatch_uid="firebell-defaults")
         connection_created.connect(install_fast_timestamp_loader, dispatch_uid="fast-timestamps")
-
-
-def _ensure_defaults(**kwargs) -> None:
-    # After every migrate (including the test database's), so a new installation is usable.
-    from core.services import defaults_ensure
-
-    defaults_ensure()

@@ -1,8 +1,8 @@
 """Timestamps from PostgreSQL parsed by psycopg's C loader instead of its pure-Python one.
 
 Django registers its own `timestamptz` loader (to label results with its time zone), and because
-that loader subclasses psycopg's Python class, every timestamp is parsed in Python: ~40,000
-instructions each, a sixth of the board's server time (150 cards, 3-4 timestamps each).
+that loader subclasses psycopg's Python class, every timestamp is parsed in Python, a large
+share of the board's server time (150 cards, 3-4 timestamps each; docs/benchmarks.md).
 psycopg's default loader (C, from `psycopg[binary]`) parses the same text in a fraction of that;
 the loader here lets it parse, then labels the result exactly as Django's does.
 """

@@ -1,11 +1,13 @@
-"""Set-up that must hold on every installation: default severities, roles, groups, first admin."""
+"""Set-up that must hold on every installation — the permission groups, each app's defaults
+(registered by the app), the first admin — and a few account services."""
 
 from __future__ import annotations
 
 import secrets
 import socket
-from datetime import timedelta
+from collections.abc import Callable, Iterable
 
+from django.apps import AppConfig, apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.db import IntegrityError, transaction
@@ -14,82 +16,58 @@ from rest_framework.authtoken.models import Token
 from core import clock
 from core.models import WorkerHeartbeat
 
-# The runbook's defaults. Existing rows are never overwritten: admins may have tuned them.
-DEFAULT_SEVERITIES = [
-    (1, "SEV-1", "Critical", "Complete outage, data loss, security breach.", 15, True),
-    (2, "SEV-2", "High", "Major functionality broken.", 60, True),
-    (3, "SEV-3", "Medium", "Minor issues, performance degradation.", 240, False),
-    (4, "SEV-4", "Low", "Cosmetic issues.", 24 * 60, False),
-]
-DEFAULT_ROLES = [
-    ("commander", "Incident Commander", "Owns the incident: decides, delegates, communicates.", 10),
-    ("tech", "Technical Lead", "Leads the investigation and the fix.", 20),
-    ("comms", "Communications Lead", "Keeps stakeholders and customers informed.", 30),
-    ("scribe", "Scribe", "Keeps the timeline complete for the post-mortem.", 40),
-]
-VIEW_ONLY = ["view_"]
-GROUP_PERMISSIONS: dict[str, list[str]] = {
-    # codename prefixes or exact codenames, within the domain apps
-    "Admin": ["*"],
-    "Responder": [
-        "view_",
-        "add_incident",
-        "respond_incident",
-        "change_incident",
-        "add_stakeholderupdate",
-        "add_roleassignment",
-        "change_roleassignment",
-        "add_override",  # cover a shift; deleting overrides stays with admins
-    ],
-    "Viewer": VIEW_ONLY,
-    "Moderator": VIEW_ONLY,
-}
-DOMAIN_APPS = ["incidents", "alerts", "oncall", "postmortems", "moderation", "integrations"]
+# The permission groups people are put in. Each app grants its own permissions to them
+# (`group_permissions_grant`, from the seed it registers with `defaults_register`).
+ADMIN, RESPONDER, VIEWER = "Admin", "Responder", "Viewer"
+
+_SEEDS: dict[str, Callable[[], None]] = {}
+
+
+def defaults_register(app_config: AppConfig, seed: Callable[[], None]) -> None:
+    """Register, from an app's `ready()`, how it seeds what a new installation needs (its
+    default rows, its permissions for the groups). `seed` runs after every migrate of that app
+    and in `defaults_ensure()`; it must be idempotent and never overwrite what admins changed."""
+    _SEEDS[app_config.label] = seed
 
 
 def defaults_ensure() -> None:
-    """Create the default severities, roles and permission groups if missing. Idempotent."""
-    from django.apps import apps
+    """The groups, then every registered app's defaults, in INSTALLED_APPS order. Idempotent."""
     from django.contrib.auth.management import create_permissions
 
-    from incidents.models import Role, Severity
+    groups_ensure()
+    for app_config in apps.get_app_configs():
+        seed = _SEEDS.get(app_config.label)
+        if seed is not None:
+            create_permissions(app_config, verbosity=0)  # a flushed database has none
+            seed()
 
-    # post_migrate reaches apps one by one; make sure every domain permission exists already.
-    installed = {config.label for config in apps.get_app_configs()}
-    # An app listed here before it is installed (being built on a branch) is skipped.
-    for label in (label for label in DOMAIN_APPS if label in installed):
-        create_permissions(apps.get_app_config(label), verbosity=0)
-    with transaction.atomic():
-        for rank, name, label, description, ack_minutes, postmortem in DEFAULT_SEVERITIES:
-            Severity.objects.get_or_create(
-                rank=rank,
-                defaults={
-                    "name": name,
-                    "label": label,
-                    "description": description,
-                    "ack_target": timedelta(minutes=ack_minutes),
-                    "postmortem_required": postmortem,
-                    "postmortem_within_hours": 48,
-                },
-            )
-        for slug, name, description, rank in DEFAULT_ROLES:
-            Role.objects.get_or_create(
-                slug=slug, defaults={"name": name, "description": description, "rank": rank}
-            )
-        permissions = list(Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS))
-        for group_name, wanted in GROUP_PERMISSIONS.items():
-            group, _ = Group.objects.get_or_create(name=group_name)
-            chosen = [
-                permission
-                for permission in permissions
-                if "*" in wanted
-                or permission.codename in wanted
-                or any(permission.codename.startswith(p) for p in wanted if p.endswith("_"))
-            ]
-            group.permissions.add(*chosen)
-    from oncall.services import defaults_ensure_oncall
 
-    defaults_ensure_oncall()
+def defaults_after_migrate(sender: AppConfig, **kwargs: object) -> None:
+    """post_migrate receiver: core's groups, then each app's seed once its permissions exist
+    (auth's own post_migrate receiver, connected before, has created them)."""
+    if sender.label == "core":
+        groups_ensure()
+    elif (seed := _SEEDS.get(sender.label)) is not None:
+        seed()
+
+
+def groups_ensure() -> None:
+    for name in (ADMIN, RESPONDER, VIEWER):
+        Group.objects.get_or_create(name=name)
+
+
+def group_permissions_grant(app_label: str, *, responder: Iterable[str] = ()) -> None:
+    """Give the groups their share of an app's permissions: Admin all of them, Viewer the
+    `view_` ones, Responder those and the codenames in `responder`. Never takes any away."""
+    permissions = list(Permission.objects.filter(content_type__app_label=app_label))
+    viewing = [p for p in permissions if p.codename.startswith("view_")]
+    acting = [p for p in permissions if p.codename in set(responder)]
+    groups = {
+        group.name: group for group in Group.objects.filter(name__in=[ADMIN, RESPONDER, VIEWER])
+    }
+    groups[ADMIN].permissions.add(*permissions)
+    groups[VIEWER].permissions.add(*viewing)
+    groups[RESPONDER].permissions.add(*viewing, *acting)
 
 
 def admin_ensure(username: str = "admin") -> str | None:
@@ -99,7 +77,7 @@ def admin_ensure(username: str = "admin") -> str | None:
         return None
     password = secrets.token_urlsafe(12)
     user = user_model.objects.create_superuser(username=username, email="", password=password)
-    user.groups.add(Group.objects.get(name="Admin"))
+    user.groups.add(Group.objects.get(name=ADMIN))
     return password
 
 

@@ -112,6 +112,14 @@ ASGI_APPLICATION = "firebell.asgi.application"
 
 TEMPLATES = [
     {
+        # Every page of the app (docs/ui.md): templates/jinja2/, firebell/jinja_env.py.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "firebell.jinja_env.environment"},
+    },
+    {
+        # The Django admin's and the API docs' (drf-spectacular) own templates.
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
@@ -122,13 +130,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
         },
-    },
-    {
-        # Only the board's and the timeline's repeated rows (see firebell/jinja_env.py).
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "DIRS": [BASE_DIR / "templates" / "jinja2"],
-        "APP_DIRS": False,
-        "OPTIONS": {"environment": "firebell.jinja_env.environment"},
     },
 ]
 

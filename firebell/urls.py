@@ -19,10 +19,17 @@ urlpatterns = [
     # Browser UI (issue 5): sign-in, then the incident board at the root.
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html", template_engine="jinja2"
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("ui/", include("core.urls")),
     path("", include("alerts.urls")),
     path("", include("incidents.urls")),
 ]
+
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

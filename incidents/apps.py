@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IncidentsConfig(AppConfig):
@@ -7,7 +8,12 @@ class IncidentsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from incidents import models
+        from core.services import defaults_register
+        from core.ui import NavLink, TopbarItem, nav_links, topbar_items
+        from incidents import models, pages
+        from incidents.defaults import defaults_ensure_incidents
+
+        defaults_register(self, defaults_ensure_incidents)
 
         for model in (
             models.Service,
@@ -18,3 +24,30 @@ class IncidentsConfig(AppConfig):
             models.StakeholderUpdate,
         ):
             auditlog.register(model, m2m_fields={"services"} if model is models.Incident else None)
+
+        view = "incidents.view_incident"
+        nav_links.register(
+            NavLink("board", _("Board"), "incidents:board", view, ("incidents:board",), order=10)
+        )
+        nav_links.register(
+            NavLink("list", _("Incidents"), "incidents:list", view, ("incidents:list",), order=20)
+        )
+        nav_links.register(
+            NavLink(
+                "declare",
+                _("Declare incident"),
+                "incidents:declare",
+                "incidents.add_incident",
+                ("incidents:declare",),
+                css="nav-declare",
+                order=90,
+            )
+        )
+        topbar_items.register(
+            TopbarItem(
+                "open_counts",
+                "incidents/topbar_counts.html",
+                context=pages.open_counts_context,
+                order=10,
+            )
+        )

@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.ui import Form
 from incidents.models import AssignmentKind, IncidentStatus, Role
 from incidents.selectors import IncidentFilters, service_list, severity_list
 
@@ -40,7 +41,7 @@ class UserChoiceField(forms.ModelChoiceField):
         return obj.get_full_name() or obj.get_username()
 
 
-class DeclareForm(forms.Form):
+class DeclareForm(Form):
     title = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autofocus": True}))
     severity = SeverityChoiceField(
         queryset=severity_list(), widget=forms.RadioSelect, empty_label=None
@@ -68,7 +69,7 @@ class DeclareForm(forms.Form):
         self.fields["severity"].initial = severity_list().filter(rank=2).first()
 
 
-class IncidentFilterForm(forms.Form):
+class IncidentFilterForm(Form):
     q = forms.CharField(required=False, label="Search", help_text="Title, summary or #number")
     status = forms.MultipleChoiceField(
         choices=IncidentStatus.choices, required=False, widget=forms.CheckboxSelectMultiple

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from core import clock
 
 
 class Service(models.Model):
@@ -98,6 +100,25 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     IncidentStatus.CLOSED: frozenset(),
 }
 OPEN_STATUSES = (IncidentStatus.TRIGGERED, IncidentStatus.ACKNOWLEDGED, IncidentStatus.MITIGATED)
+
+
+def ack_target_breached(
+    *,
+    triggered_at: datetime,
+    acknowledged_at: datetime | None,
+    resolved_at: datetime | None,
+    ack_target: timedelta,
+    now: datetime,
+) -> bool:
+    """The acknowledge-target rule, the one place it is decided (model, UI, API, Slack).
+
+    The clock runs from `triggered_at` until the incident is acknowledged or, failing that,
+    resolved: the target is breached when that moment (or `now`, while it runs) is past
+    `triggered_at + ack_target`. So a closed incident nobody acknowledged in time stays breached,
+    and one resolved within the target without an acknowledgement is not.
+    """
+    stopped_at = acknowledged_at or resolved_at or now
+    return stopped_at > triggered_at + ack_target
 
 
 class Source(models.TextChoices):
@@ -194,14 +215,19 @@ class Incident(models.Model):
     def time_to_resolve(self) -> timedelta | None:
         return self.resolved_at - self.triggered_at if self.resolved_at else None
 
-    def ack_target_breached(self, now=None) -> bool:
-        """True when acknowledgement came (or is still missing) later than the severity's target."""
-        deadline = self.triggered_at + self.severity.ack_target
-        if self.acknowledged_at:
-            return self.acknowledged_at > deadline
-        if not self.is_open:
-            return False
-        return (now or timezone.now()) > deadline
+    @property
+    def ack_deadline(self) -> datetime:
+        return self.triggered_at + self.severity.ack_target
+
+    def ack_target_breached(self, now: datetime | None = None) -> bool:
+        """See `ack_target_breached` (module level): the one rule."""
+        return ack_target_breached(
+            triggered_at=self.triggered_at,
+            acknowledged_at=self.acknowledged_at,
+            resolved_at=self.resolved_at,
+            ack_target=self.severity.ack_target,
+            now=now or clock.now(),
+        )
 
 
 class AssignmentKind(models.TextChoices):

@@ -19,6 +19,7 @@ from incidents.models import (
     Service,
     Severity,
     TimelineEvent,
+    ack_target_breached,
 )
 
 VIEW_PERMISSION = "incidents.view_incident"
@@ -82,8 +83,8 @@ class RowSeverity(NamedTuple):
 class IncidentRow:
     """One incident as a row of the board or the list shows it: its columns as plain values.
 
-    Not an `Incident`: building 150 model instances (and a `Severity` each) for a board took
-    more instructions than rendering its cards. Views add what they compute per row.
+    Not an `Incident`: building 150 model instances (and a `Severity` each) for a board cost
+    more than rendering its cards. Presenters (incidents/pages.py) add what they compute per row.
     """
 
     def __init__(
@@ -95,6 +96,7 @@ class IncidentRow:
         created_at: datetime,
         triggered_at: datetime,
         acknowledged_at: datetime | None,
+        resolved_at: datetime | None,
         severity: RowSeverity,
     ) -> None:
         self.pk = pk
@@ -104,6 +106,7 @@ class IncidentRow:
         self.created_at = created_at
         self.triggered_at = triggered_at
         self.acknowledged_at = acknowledged_at
+        self.resolved_at = resolved_at
         self.severity = severity
         self.service_names = "—"
         self.commander_name: str | None = None
@@ -111,6 +114,19 @@ class IncidentRow:
     def get_status_display(self) -> str:
         # As Django's get_FOO_display: an unknown value is shown as it is, not an error.
         return _STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def ack_deadline(self) -> datetime:
+        return self.triggered_at + self.severity.ack_target
+
+    def ack_target_breached(self, now: datetime) -> bool:
+        return ack_target_breached(
+            triggered_at=self.triggered_at,
+            acknowledged_at=self.acknowledged_at,
+            resolved_at=self.resolved_at,
+            ack_target=self.severity.ack_target,
+            now=now,
+        )
 
 
 _STATUS_LABELS = dict(IncidentStatus.choices)
@@ -124,6 +140,7 @@ _ROW_COLUMNS = (
     "created_at",
     "triggered_at",
     "acknowledged_at",
+    "resolved_at",
     "severity_id",
     "severity__rank",
     "severity__name",
@@ -152,12 +169,20 @@ def incident_rows_named(rows: list[tuple]) -> list[IncidentRow]:
     """
     severities: dict[int, RowSeverity] = {}
     incidents = []
-    for pk, number, title, status, created, triggered, acknowledged, severity_id, *sev in rows:
+    for pk, number, title, status, created, triggered, acked, resolved, severity_id, *sev in rows:
         if severity_id not in severities:
             severities[severity_id] = RowSeverity(*sev)
         incidents.append(
             IncidentRow(
-                pk, number, title, status, created, triggered, acknowledged, severities[severity_id]
+                pk,
+                number,
+                title,
+                status,
+                created,
+                triggered,
+                acked,
+                resolved,
+                severities[severity_id],
             )
         )
     ids = [incident.pk for incident in incidents]
@@ -193,13 +218,7 @@ def incident_board(*, user: AbstractBaseUser, limit: int) -> list[IncidentRow]:
 
 def _filtered(queryset: QuerySet, filters: IncidentFilters) -> QuerySet:
     if filters.open_only:
-        queryset = queryset.filter(
-            status__in=[
-                IncidentStatus.TRIGGERED,
-                IncidentStatus.ACKNOWLEDGED,
-                IncidentStatus.MITIGATED,
-            ]
-        )
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
     if filters.statuses:
         queryset = queryset.filter(status__in=filters.statuses)
     if filters.severity_ranks:
@@ -345,6 +364,18 @@ def stakeholder_update_draft(incident: Incident) -> str:
 
 def severity_list() -> QuerySet:
     return Severity.objects.order_by("rank")
+
+
+DEFAULT_SEVERITY_RANK = 3
+
+
+def severity_default() -> Severity | None:
+    """The severity used when none is given (a Slack `/incident declare`, a new integration):
+    SEV-3 where it exists, else the least severe; None only without any severity."""
+    return (
+        Severity.objects.filter(rank=DEFAULT_SEVERITY_RANK).first()
+        or Severity.objects.order_by("rank").last()
+    )
 
 
 def service_list() -> QuerySet:

@@ -39,6 +39,7 @@ urlpatterns = [
     path("me/calendar/", views.calendar_rotate, name="calendar-rotate"),
     path("incidents/<int:number>/reassign/", views.incident_reassign, name="reassign"),
     path("incidents/<int:number>/page/", views.incident_page_responder, name="page-responder"),
+    path("incidents/<int:number>/escalate/", views.incident_escalate_now, name="escalate-now"),
     path("ical/schedule/<str:token>.ics", views.schedule_ical, name="schedule-ical"),
     path("ical/user/<str:token>.ics", views.user_ical, name="user-ical"),
 ]

@@ -9,7 +9,6 @@ answers with the service's own message. iCal feeds are authenticated by the toke
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -22,10 +21,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import clock
-from core.errors import PermissionDeniedError, ValidationError
+from core.errors import PermissionDeniedError
+from core.ui import flash_response, form_error, ui_view, with_event
 from incidents import selectors as incident_selectors
 from incidents.models import Incident, Source
-from incidents.views import ui_view
+from incidents.pages import INCIDENT_CHANGED, incident_changed_response
 from oncall import selectors, services
 from oncall.forms import (
     LevelForm,
@@ -51,14 +51,6 @@ ICAL = "text/calendar; charset=utf-8"
 
 
 # --- plumbing ------------------------------------------------------------------------------------
-
-
-def _invalid(form: Any) -> ValidationError:
-    errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
-    field, reasons = next(iter(errors.items()))
-    label = "" if field == "__all__" else (form.fields[field].label or field.replace("_", " "))
-    prefix = f"{label.capitalize()}: " if label else ""
-    return ValidationError(f"{prefix}{reasons[0]}", errors=errors)
 
 
 def _done(
@@ -272,7 +264,7 @@ def level_add(request: HttpRequest, slug: str) -> HttpResponse:
     _require(selectors.user_can_edit_policies(request.user), "You may not edit policies.")
     form = LevelForm(request.POST)
     if not form.is_valid():
-        raise _invalid(form)
+        raise form_error(form)
     level = services.level_add(
         policy=policy,
         delay=form.delay,
@@ -288,7 +280,7 @@ def level_update(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     level = _level_of(request, slug, pk)
     form = LevelForm(request.POST)
     if not form.is_valid():
-        raise _invalid(form)
+        raise form_error(form)
     services.level_update(
         level=level,
         delay=form.delay,
@@ -322,7 +314,7 @@ def target_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     level = _level_of(request, slug, pk)
     form = TargetForm(request.POST)
     if not form.is_valid():
-        raise _invalid(form)
+        raise form_error(form)
     services.target_add(level=level, actor=request.user, **form.cleaned_data)
     return _levels_done(request, slug, f"Target added to level {level.position}.")
 
@@ -400,7 +392,7 @@ def rule_update(request: HttpRequest, pk: int) -> HttpResponse:
     rule = _own_rule(request, pk)
     form = NotificationRuleForm(request.POST)
     if not form.is_valid():
-        raise _invalid(form)
+        raise form_error(form)
     services.notification_rule_update(rule=rule, actor=request.user, **form.service_kwargs())
     return _me_done(request, "Notification rule saved.")
 
@@ -448,11 +440,19 @@ def _incident_done(request: HttpRequest, number: int, message: str) -> HttpRespo
     if not request.htmx:
         messages.success(request, message)
         return redirect("incidents:detail", number=number)
-    response = render(request, "oncall/partials/flash_done.html", {"message": message})
-    response["HX-Retarget"] = "#flash"
-    response["HX-Reswap"] = "innerHTML"
-    response["HX-Trigger"] = json.dumps({"incident-changed": {"region": "oncall-escalation"}})
-    return response
+    response = flash_response(request, message)
+    return with_event(response, INCIDENT_CHANGED, region="incident_escalation")
+
+
+@require_POST
+@ui_view
+def incident_escalate_now(request: HttpRequest, number: int) -> HttpResponse:
+    """The incident page's "Escalate now": page the next level at once."""
+    incident = _incident_for_action(request, number)
+    services.escalation_escalate_now(incident=incident, actor=request.user, source=Source.WEB)
+    if not request.htmx:
+        messages.success(request, f"Incident #{number}: escalated to the next level.")
+    return incident_changed_response(request, number, "incident_actions")
 
 
 @require_POST
@@ -461,7 +461,7 @@ def incident_reassign(request: HttpRequest, number: int) -> HttpResponse:
     incident = _incident_for_action(request, number)
     form = ReassignForm(request.POST)
     if not form.is_valid():
-        raise _invalid(form)
+        raise form_error(form)
     state = services.escalation_reassign(
         incident=incident, actor=request.user, source=Source.WEB, **form.cleaned_data
     )
@@ -474,7 +474,7 @@ def incident_page_responder(request: HttpRequest, number: int) -> HttpResponse:
     incident = _incident_for_action(request, number)
     form = PageResponderForm(request.POST)
     if not form.is_valid():
-        raise _invalid(form)
+        raise form_error(form)
     user = form.cleaned_data["user"]
     services.page_extra_responder(
         incident=incident, user=user, actor=request.user, source=Source.WEB

@@ -431,9 +431,7 @@ class IncidentDetailOutputSerializer(IncidentOutputSerializer):
 
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_ack_deadline(self, incident: Incident) -> str:
-        return serializers.DateTimeField().to_representation(
-            incident.triggered_at + incident.severity.ack_target
-        )
+        return serializers.DateTimeField().to_representation(incident.ack_deadline)
 
     def get_ack_target_breached(self, incident: Incident) -> bool:
         return incident.ack_target_breached(now=clock.now())

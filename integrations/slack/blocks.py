@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from incidents.models import Incident, IncidentStatus, TimelineEvent
+from incidents.models import OPEN_STATUSES, Incident, IncidentStatus, TimelineEvent
 from incidents.selectors import incident_commander
 
 ACKNOWLEDGE, RESOLVE, ESCALATE, OPEN = (
@@ -41,7 +41,6 @@ def incident_buttons(incident_id: int, url: str, *, status: str | None = None) -
     """Acknowledge / Resolve / Escalate / Open in Firebell; with `status`, only the ones that
     apply to it (Open always)."""
     value = str(incident_id)
-    actionable = {IncidentStatus.TRIGGERED, IncidentStatus.ACKNOWLEDGED, IncidentStatus.MITIGATED}
     wanted = [
         (
             "Acknowledge",
@@ -49,7 +48,7 @@ def incident_buttons(incident_id: int, url: str, *, status: str | None = None) -
             "primary",
             {IncidentStatus.TRIGGERED, IncidentStatus.MITIGATED},
         ),
-        ("Resolve", RESOLVE, "danger", actionable),
+        ("Resolve", RESOLVE, "danger", set(OPEN_STATUSES)),
         ("Escalate", ESCALATE, "", {IncidentStatus.TRIGGERED}),
     ]
     elements = [

@@ -187,8 +187,8 @@ def person(mention: str) -> AbstractBaseUser:
 
 
 def severity(value: str | None) -> Severity:
-    if value is None:  # default: SEV-3 where it exists, else the least severe
-        return Severity.objects.filter(rank=3).first() or Severity.objects.order_by("rank").last()
+    if value is None:
+        return incident_selectors.severity_default()
     found = SEVERITY_RE.match(value)
     match = Severity.objects.filter(rank=int(found.group(1))).first() if found else None
     if match is None:

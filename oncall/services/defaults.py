@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 
+from core.services import group_permissions_grant
 from oncall.models import (
     EscalationLevel,
     EscalationPolicy,
@@ -19,11 +20,14 @@ from oncall.models import (
 
 def defaults_ensure_oncall() -> None:
     """Seed primary/secondary schedules and the default policy (primary on-call → 5 min →
-    secondary → 15 min → engineering manager, the team-lead level) when no policy exists yet.
+    secondary → 15 min → engineering manager, the team-lead level) when no policy exists yet,
+    and give the groups their share of on-call permissions (responders may cover a shift;
+    deleting overrides stays with admins). Registered with core in oncall.apps.
 
     Idempotent and never overwrites: once an admin has any policy, nothing is seeded. The
     schedules start without participants and the last level without a person: admins fill them.
     """
+    group_permissions_grant("oncall", responder=["add_override"])
     with transaction.atomic():
         if EscalationPolicy.objects.exists():
             return

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from core.services import defaults_ensure
 
@@ -23,6 +24,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "correct horse battery staple"
+# Every `expect(...)` polls until this deadline: generous, because a region may wait for a 5 s
+# poll and this 2-core machine runs other suites at the same time. Passing tests never wait it.
+expect.set_options(timeout=30_000)
 
 
 @pytest.fixture(autouse=True)

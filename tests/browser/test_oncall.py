@@ -127,7 +127,7 @@ def test_the_top_bar_tells_the_person_on_call_once_the_page_has_loaded(
     seeded = seed_oncall()
     on_call = schedule_oncall_user(seeded["primary"])
     login(on_call, "/")
-    expect(page.locator("#oncall-status")).to_contain_text(
+    expect(page.locator("#oncall_status")).to_contain_text(
         f"You are on call for {seeded['primary'].name} until"
     )
 

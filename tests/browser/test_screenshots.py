@@ -35,7 +35,7 @@ def test_screens_render_with_realistic_data(page: Page, live_server, login, defa
     page.screenshot(path=str(folder / "board.png"))
 
     page.goto(f"{live_server.url}/incidents/{seeded['main'].number}/")
-    expect(page.locator("#incident-timeline")).to_contain_text("Error rate down")
+    expect(page.locator("#incident_timeline")).to_contain_text("Error rate down")
     page.screenshot(path=str(folder / "incident.png"))
 
     page.goto(f"{live_server.url}/incidents/declare/")

@@ -33,7 +33,6 @@ def test_firebell_setup_creates_defaults_and_an_admin_whose_password_it_prints_o
         "Admin",
         "Responder",
         "Viewer",
-        "Moderator",
     }
 
 

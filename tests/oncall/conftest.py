@@ -5,6 +5,7 @@ message it expects; anything left over fails the test at teardown."""
 from __future__ import annotations
 
 import logging
+import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,6 +26,7 @@ from oncall.models import (
     TargetKind,
     Urgency,
 )
+from tests.concurrency import PrivateRedis
 from tests.factories import ServiceFactory, UserFactory, severity
 from tests.standins import fixtures
 
@@ -140,3 +142,14 @@ def oncall_world(db, standins):
         lead=3,
     )
     return {"primary": primary, "secondary": secondary, "manager": manager, "policy": policy}
+
+
+@pytest.fixture
+def private_redis(tmp_path) -> PrivateRedis:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = PrivateRedis(port=port, directory=tmp_path)
+    server.start()
+    yield server
+    server.stop()

@@ -1,8 +1,8 @@
 """Losing every queued message (what a Redis restart without persistence does) loses no page:
 the database holds every due step and pending page, and the beat sweep finds them.
 
-The real `DEBUG RESTART` is not used: the shared Redis runs without persistence, so restarting it
-would wipe every other database on it. Purging our test broker has the same effect on our tasks.
+The broker is a private redis-server started by the test (tests/concurrency.py): purging it is what
+a restart without persistence does to the queued messages, and it holds only this test's tasks.
 """
 
 from __future__ import annotations
@@ -15,20 +15,23 @@ from core import clock
 from firebell.celery import app as celery_app
 from oncall.models import Page, PageStatus
 from oncall.services import pages_enqueue_due
+from tests.concurrency import broker_switched_to
 from tests.oncall.conftest import T0, declare, person, policy_of, tick
 
 pytestmark = pytest.mark.redis
 
 
 @pytest.fixture
-def tasks_to_the_broker():
-    celery_app.control.purge()
+def tasks_to_the_broker(private_redis):
+    """Queued tasks go to a Redis of this test's own instead of running in-process: nothing else
+    queues there, so what it holds is exactly what the test queued (and purging it touches no
+    other test's or session's queue)."""
     celery_app.conf.task_always_eager = False
     try:
-        yield
+        with broker_switched_to(private_redis.url):
+            yield
     finally:
         celery_app.conf.task_always_eager = True
-        celery_app.control.purge()
 
 
 def test_steps_and_deliveries_lost_with_the_broker_are_recovered_by_the_sweep_exactly_once(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from email import message_from_bytes, policy
@@ -27,6 +28,8 @@ class _Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        while self.server.holding():  # the sender waits for its answer, as on a stalled server
+            await asyncio.sleep(0.05)
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.server.lock:
             self.server.messages.append(message)
@@ -38,12 +41,25 @@ class RecordingSMTPServer:
         self.messages: list[EmailMessage] = []
         self.refused: set[str] = set()
         self.lock = threading.Lock()
+        self.hold_at: int | None = None
         self.port = _free_port()
         self._controller = Controller(_Recorder(self), hostname="127.0.0.1", port=self.port)
 
     def start(self) -> RecordingSMTPServer:
         self._controller.start()
         return self
+
+    def hold_after(self, count: int) -> None:
+        """Accept `count` messages, then keep every sender waiting for its answer until
+        `release()`: a fault test can then act mid-run whatever the machine's speed."""
+        self.hold_at = count
+
+    def release(self) -> None:
+        self.hold_at = None
+
+    def holding(self) -> bool:
+        with self.lock:
+            return self.hold_at is not None and len(self.messages) >= self.hold_at
 
     def take(self, to: str | None = None) -> list[EmailMessage]:
         with self.lock:

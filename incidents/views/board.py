@@ -1,0 +1,16 @@
+"""The board (/): open incidents in columns by status; it polls itself every 5 s."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from core.ui import screen_response, ui_view
+from incidents import pages
+
+
+@require_GET
+@ui_view
+def board(request: HttpRequest) -> HttpResponse:
+    context = pages.board_context(request)
+    return screen_response(request, "incidents/board.html", context, regions={"board"})
