@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from alerts.models import Integration, intake_key_hash
 from core import clock
@@ -202,10 +203,11 @@ def test_maintenance_on_for_a_duration_or_until_a_time_and_off(admin_user, make_
     assert "End maintenance now" in response.content.decode()
     integration.refresh_from_db()
     assert integration.in_maintenance(clock.now())
-    until = (clock.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    # The form reads a local time (the viewer's zone), as the datetime-local field shows it.
+    until = timezone.localtime(clock.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     browser.post(url, {"action": "start", "minutes": "", "until": until})
     integration.refresh_from_db()
-    assert integration.maintenance_until.strftime("%Y-%m-%dT%H:%M") == until
+    assert timezone.localtime(integration.maintenance_until).strftime("%Y-%m-%dT%H:%M") == until
     browser.post(url, {"action": "end"}, **HTMX)
     integration.refresh_from_db()
     assert integration.maintenance_until is None
