@@ -9,6 +9,7 @@ from django import forms
 
 from alerts.models import IntegrationKind
 from core import clock
+from core.ui import Form
 from incidents.models import Service, Severity
 from incidents.selectors import severity_default
 
@@ -34,7 +35,7 @@ def _severity_field(**kwargs: Any) -> SeverityChoiceField:
     )
 
 
-class IntegrationCreateForm(forms.Form):
+class IntegrationCreateForm(Form):
     name = forms.CharField(max_length=120, help_text="Unique per service, e.g. prod-alertmanager.")
     kind = forms.ChoiceField(choices=IntegrationKind.choices, label="Sends as")
     service = forms.ModelChoiceField(
@@ -51,7 +52,7 @@ class IntegrationCreateForm(forms.Form):
             self.fields["default_severity"].initial = default.pk
 
 
-class IntegrationSettingsForm(forms.Form):
+class IntegrationSettingsForm(Form):
     name = forms.CharField(max_length=120)
     default_severity = _severity_field()
     severity_label = forms.CharField(max_length=60, help_text="Label whose value picks it.")
@@ -104,7 +105,7 @@ class IntegrationSettingsForm(forms.Form):
         return [label.strip() for label in text.split(",") if label.strip()]
 
 
-class MaintenanceForm(forms.Form):
+class MaintenanceForm(Form):
     minutes = forms.ChoiceField(choices=MAINTENANCE_DURATIONS, required=False, label="For")
     until = forms.DateTimeField(
         required=False,

@@ -1,6 +1,6 @@
 """Browser views of the integrations pages: list and create, and one integration's page.
 
-The same plumbing as the incident pages (incidents.views): views parse input and call
+The same plumbing as every screen (core.ui): views parse input and call
 alerts.selectors / alerts.services; an htmx request gets the region that changed plus an
 `integration-changed` event (HX-Trigger) the other regions listen for; without JavaScript every
 form posts and redirects back. The intake key is in a page only right after create or rotate:
@@ -17,7 +17,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alerts import selectors, services
@@ -25,16 +25,19 @@ from alerts.forms import IntegrationCreateForm, IntegrationSettingsForm, Mainten
 from alerts.models import Integration
 from core import clock
 from core.errors import PermissionDeniedError, ValidationError
-from core.ui import form_error, ui_view
+from core.ui import form_error, render_page, render_region, ui_view, with_event
 
 SESSION_KEY = "integration_key_once"
-REGIONS = {
-    "integration-header": "alerts/partials/header.html",
-    "integration-key": "alerts/partials/key.html",
-    "integration-controls": "alerts/partials/controls.html",
-    "integration-settings": "alerts/partials/settings.html",
-    "integration-deliveries": "alerts/partials/deliveries.html",
-}
+TEMPLATE = "alerts/detail.html"
+REGIONS = frozenset(
+    {
+        "integration_header",
+        "integration_key",
+        "integration_controls",
+        "integration_settings",
+        "integration_deliveries",
+    }
+)
 
 _TEST_ALERT = {
     "status": "firing",
@@ -138,9 +141,8 @@ def _after_change(
     """htmx: the region that asked, fresh, plus the event; otherwise back to the page."""
     if request.htmx:
         page = _page(request, pk, key=key)
-        response = render(request, REGIONS[region], page.context())
-        response["HX-Trigger"] = json.dumps({"integration-changed": {"region": region}})
-        return response
+        response = render_region(request, TEMPLATE, region, page.context())
+        return with_event(response, "integration-changed", region=region)
     if key:
         request.session[SESSION_KEY] = {"pk": pk, "key": key}
     return redirect("alerts:integration", pk=pk)
@@ -175,7 +177,7 @@ def integration_list(request: HttpRequest) -> HttpResponse:
         "now": clock.now(),
     }
     status = 400 if form is not None and form.is_bound else 200
-    return render(request, "alerts/list.html", context, status=status)
+    return render_page(request, "alerts/list.html", context, status=status)
 
 
 def _create(request: HttpRequest, data: dict[str, Any]) -> tuple[Integration, str]:
@@ -195,12 +197,12 @@ def _create(request: HttpRequest, data: dict[str, Any]) -> tuple[Integration, st
 def integration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = _page(request, pk)
     if request.htmx and request.htmx.target in REGIONS:
-        return render(request, REGIONS[request.htmx.target], page.context())
+        return render_region(request, TEMPLATE, request.htmx.target, page.context())
     once = request.session.get(SESSION_KEY)
     if isinstance(once, dict) and once.get("pk") == page.integration.pk:
         del request.session[SESSION_KEY]
         page.key = str(once.get("key", "")) or None
-    return render(request, "alerts/detail.html", page.context())
+    return render_page(request, TEMPLATE, page.context())
 
 
 @require_GET
@@ -208,7 +210,7 @@ def integration_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def integration_region(request: HttpRequest, pk: int, region: str) -> HttpResponse:
     if region not in REGIONS:
         raise Http404("No such part of the integration page.")
-    return render(request, REGIONS[region], _page(request, pk).context())
+    return render_region(request, TEMPLATE, region, _page(request, pk).context())
 
 
 def _integration_for_change(request: HttpRequest, pk: int) -> Integration:
@@ -224,7 +226,7 @@ def integration_rotate_key(request: HttpRequest, pk: int) -> HttpResponse:
     key = services.integration_rotate_key(integration=integration, actor=request.user)
     if not request.htmx:
         messages.warning(request, "New intake key: the previous one no longer works.")
-    return _after_change(request, pk, "integration-key", key=key)
+    return _after_change(request, pk, "integration_key", key=key)
 
 
 @require_POST
@@ -235,7 +237,7 @@ def integration_enabled(request: HttpRequest, pk: int) -> HttpResponse:
     if enabled not in {"0", "1"}:
         raise ValidationError("Say enabled=1 or enabled=0.", errors={"enabled": ["Required."]})
     services.integration_update(integration=integration, actor=request.user, enabled=enabled == "1")
-    return _after_change(request, pk, "integration-controls")
+    return _after_change(request, pk, "integration_controls")
 
 
 @require_POST
@@ -250,7 +252,7 @@ def integration_maintenance(request: HttpRequest, pk: int) -> HttpResponse:
             raise form_error(form)
         until = form.end
     services.integration_set_maintenance(integration=integration, until=until, actor=request.user)
-    return _after_change(request, pk, "integration-controls")
+    return _after_change(request, pk, "integration_controls")
 
 
 @require_POST
@@ -263,4 +265,4 @@ def integration_settings(request: HttpRequest, pk: int) -> HttpResponse:
     services.integration_update(integration=integration, actor=request.user, **form.cleaned_data)
     if not request.htmx:
         messages.success(request, "Settings saved.")
-    return _after_change(request, pk, "integration-settings")
+    return _after_change(request, pk, "integration_settings")

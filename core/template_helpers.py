@@ -8,8 +8,10 @@ Times are always shown in the viewer's time zone (Django's current time zone).
 
 from __future__ import annotations
 
+from datetime import date as datetime_date
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.messages import get_messages
 from django.templatetags.static import static
@@ -45,16 +47,25 @@ def since(value: datetime | None, now: datetime | None = None) -> str:
     return duration((now or clock.now()) - value) if value else "—"
 
 
-def date(value: datetime | None, format_string: str = "j M Y H:i") -> str:
-    """A moment in the viewer's time zone, in Django's date format syntax ("" for none)."""
+def _local(moment: datetime, zone: str | None) -> datetime:
+    return timezone.localtime(moment, ZoneInfo(zone) if zone else None)
+
+
+def date(
+    value: datetime | datetime_date | None, format_string: str = "j M Y H:i", zone: str = ""
+) -> str:
+    """A moment in the viewer's time zone (or in `zone`, e.g. a schedule's own, which the page
+    then names), in Django's date format syntax; a calendar day as it is; "" for none."""
     if value is None:
         return ""
-    return dateformat.format(timezone.localtime(value), format_string)
+    if isinstance(value, datetime):
+        value = _local(value, zone)
+    return dateformat.format(value, format_string)
 
 
-def time_tag(moment: datetime, format_string: str = "H:i") -> Markup:
+def time_tag(moment: datetime, format_string: str = "H:i", zone: str = "") -> Markup:
     """<time> in the viewer's time zone, with the full ISO 8601 moment for machines and tooltips."""
-    local = timezone.localtime(moment)
+    local = _local(moment, zone)
     return Markup('<time datetime="{}">{}</time>').format(
         local.isoformat(), dateformat.format(local, format_string)
     )

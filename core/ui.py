@@ -74,7 +74,7 @@ def render_region(
     html = render_block(
         jinja_environment(), template_name, region, template_context(request, context)
     )
-    return HttpResponse(html, status=status)
+    return HttpResponse(html.strip(), status=status)
 
 
 def htmx_target(request: HttpRequest) -> str | None:

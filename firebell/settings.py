@@ -119,9 +119,9 @@ TEMPLATES = [
         "OPTIONS": {"environment": "firebell.jinja_env.environment"},
     },
     {
-        # The Django admin's and the API docs' (drf-spectacular) own templates.
+        # The Django admin's and the API docs' (drf-spectacular) own templates, from their apps.
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -118,15 +118,15 @@ def _day_start(day, days: int = 0) -> datetime | None:
     return timezone.make_aware(datetime.combine(day + timedelta(days=days), time.min))
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(Form):
     note = forms.CharField(required=False, max_length=2000)
 
 
-class SeverityForm(forms.Form):
+class SeverityForm(Form):
     severity = SeverityChoiceField(queryset=severity_list(), empty_label=None)
 
 
-class RoleAssignForm(forms.Form):
+class RoleAssignForm(Form):
     role = forms.ModelChoiceField(queryset=Role.objects.all(), to_field_name="slug")
     kind = forms.ChoiceField(choices=AssignmentKind.choices, initial=AssignmentKind.PRIMARY)
     user = UserChoiceField(queryset=responder_choices(), required=False)
@@ -143,18 +143,18 @@ class RoleAssignForm(forms.Form):
         return data
 
 
-class RoleUnassignForm(forms.Form):
+class RoleUnassignForm(Form):
     role = forms.ModelChoiceField(queryset=Role.objects.all(), to_field_name="slug")
     kind = forms.ChoiceField(choices=AssignmentKind.choices)
 
 
-class NoteForm(forms.Form):
+class NoteForm(Form):
     text = forms.CharField(
         label="Add a note", max_length=10_000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class StakeholderUpdateForm(forms.Form):
+class StakeholderUpdateForm(Form):
     body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 8}))
     impact = forms.CharField(required=False, max_length=2000)
     eta = forms.CharField(required=False, max_length=120, label="ETA")

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from core import clock
+from core.ui import Form
 from incidents.forms import UserChoiceField, responder_choices
 from oncall.models import EscalationPolicy, Schedule, TargetKind, Urgency
 from oncall.services.policies import MAX_DELAY, MAX_REPEAT
@@ -24,7 +25,7 @@ def _local_input() -> forms.DateTimeInput:
     return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT)
 
 
-class OverrideForm(forms.Form):
+class OverrideForm(Form):
     """Times are read in the schedule's time zone (a time that does not exist there, or exists
     twice, on a DST change is refused with a message)."""
 
@@ -56,7 +57,7 @@ class OverrideForm(forms.Form):
         return data
 
 
-class PolicyForm(forms.Form):
+class PolicyForm(Form):
     name = forms.CharField(max_length=120)
     description = forms.CharField(
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
@@ -79,7 +80,7 @@ class PolicyForm(forms.Form):
         )
 
 
-class LevelForm(forms.Form):
+class LevelForm(Form):
     delay_minutes = forms.IntegerField(
         min_value=0,
         max_value=int(MAX_DELAY.total_seconds() // 60),
@@ -94,7 +95,7 @@ class LevelForm(forms.Form):
         return timedelta(minutes=self.cleaned_data["delay_minutes"])
 
 
-class TargetForm(forms.Form):
+class TargetForm(Form):
     kind = forms.ChoiceField(choices=TargetKind.choices, label="Target")
     user = UserChoiceField(queryset=responder_choices(), required=False, label="Person")
     schedule = forms.ModelChoiceField(
@@ -126,7 +127,7 @@ def channel_choices() -> list[tuple[str, str]]:
     ]
 
 
-class NotificationRuleForm(forms.Form):
+class NotificationRuleForm(Form):
     urgency = forms.ChoiceField(choices=Urgency.choices)
     channel = forms.ChoiceField(choices=())
     delay_minutes = forms.IntegerField(
@@ -152,7 +153,7 @@ class NotificationRuleForm(forms.Form):
         }
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(Form):
     user = UserChoiceField(queryset=responder_choices(), required=False, label="Person")
     schedule = forms.ModelChoiceField(
         queryset=Schedule.objects.all(), required=False, to_field_name="slug"
@@ -169,7 +170,7 @@ class ReassignForm(forms.Form):
         return data
 
 
-class PageResponderForm(forms.Form):
+class PageResponderForm(Form):
     user = UserChoiceField(queryset=responder_choices(), label="Person to page")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

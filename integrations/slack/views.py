@@ -13,11 +13,11 @@ from urllib.parse import parse_qs
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from slack_sdk.signature import SignatureVerifier
 
+from core.ui import render_page
 from integrations.slack import commands, inbound, users
 from integrations.slack.models import InboundKind, SlackUserLink
 
@@ -126,4 +126,4 @@ def slack_link(request: HttpRequest) -> HttpResponse:
         "linked": linked,
         "minutes": users.LINK_MAX_AGE_SECONDS // 60,
     }
-    return render(request, "slack/link.html", context)
+    return render_page(request, "slack/link.html", context)

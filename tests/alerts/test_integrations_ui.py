@@ -156,16 +156,16 @@ def test_the_test_command_is_a_delivery_the_hook_accepts(admin_user, make_integr
 def test_rotating_with_htmx_answers_the_key_region_with_the_new_key(admin_user, make_integration):
     integration = make_integration(kind="generic")
     response = signed_in(admin_user).post(
-        f"{page_of(integration)}rotate-key/", HTTP_HX_TARGET="integration-key", **HTMX
+        f"{page_of(integration)}rotate-key/", HTTP_HX_TARGET="integration_key", **HTMX
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.startswith('<section id="integration-key"')
+    assert html.startswith('<section id="integration_key"')
     key = html.split("/hooks/generic/")[1].split("<")[0]
     integration.refresh_from_db()
     assert integration.key_hash == intake_key_hash(key)
     assert json.loads(response["HX-Trigger"]) == {
-        "integration-changed": {"region": "integration-key"}
+        "integration-changed": {"region": "integration_key"}
     }
 
 
@@ -310,7 +310,7 @@ def test_the_deliveries_region_lists_the_last_50_with_status_and_error(
         post_hook(integration, {"title": f"Alert {number}"})
     post_hook(integration, {"status": "firing"})
     response = signed_in(responder).get(
-        f"{page_of(integration)}parts/integration-deliveries/", **HTMX
+        f"{page_of(integration)}parts/integration_deliveries/", **HTMX
     )
     html = response.content.decode()
     assert html.count('<tr class="delivery">') == 50

@@ -28,7 +28,7 @@ def test_an_admin_creates_an_integration_copies_its_url_and_sees_a_delivery_arri
     page.get_by_label("Service").select_option(label="Payments")
     page.get_by_role("button", name="Create integration").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("prod-alertmanager")
-    expect(page.locator("#integration-key")).to_contain_text("shown this once")
+    expect(page.locator("#integration_key")).to_contain_text("shown this once")
     page.evaluate("window.__marker = 1")
 
     page.get_by_role("button", name="Copy the intake URL").click()
@@ -55,11 +55,11 @@ def test_an_admin_creates_an_integration_copies_its_url_and_sees_a_delivery_arri
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 202
 
-    row = page.locator("#integration-deliveries tr.delivery")
+    row = page.locator("#integration_deliveries tr.delivery")
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Processed")
     assert page.evaluate("window.__marker") == 1, "the page was reloaded"
 
     page.reload()
     expect(page.locator("#intake-url")).to_contain_text("•")
-    expect(page.locator("#integration-key")).not_to_contain_text("shown this once")
+    expect(page.locator("#integration_key")).not_to_contain_text("shown this once")

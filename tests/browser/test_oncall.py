@@ -187,7 +187,7 @@ def test_oncall_screens_render_with_realistic_data(
     admin.groups.add(admin.groups.model.objects.get(name="Admin"))
     page.context.clear_cookies()
     login(admin, f"/oncall/policies/{seeded['policy'].slug}/")
-    expect(page.locator("#policy-levels")).to_contain_text("#payments-oncall")
+    expect(page.locator("#policy_levels")).to_contain_text("#payments-oncall")
     page.screenshot(path=str(folder / "policy.png"), full_page=True)
     for name in ("oncall", "schedule", "policy"):
         assert (folder / f"{name}.png").stat().st_size > 10_000

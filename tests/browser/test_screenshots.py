@@ -64,7 +64,7 @@ def test_integration_screens_render_with_realistic_data(
     page.screenshot(path=str(folder / "integrations.png"))
 
     page.goto(f"{live_server.url}/integrations/{made['alertmanager'].pk}/")
-    expect(page.locator("#integration-deliveries")).to_contain_text("Rejected")
+    expect(page.locator("#integration_deliveries")).to_contain_text("Rejected")
     page.screenshot(path=str(folder / "integration-detail.png"), full_page=True)
     for name in ("integrations", "integration-detail"):
         assert (folder / f"{name}.png").stat().st_size > 10_000
