@@ -120,17 +120,38 @@ class AckCountdown(NamedTuple):
     text: str
 
 
-def ack_countdown(incident: Incident | selectors.IncidentRow, now: datetime) -> AckCountdown:
+class AckWords(NamedTuple):
+    """The countdown's phrases, translated once per screen rather than once per card."""
+
+    took: str
+    late: str
+    due: str
+    overdue: str
+
+    @classmethod
+    def current(cls) -> AckWords:
+        return cls(
+            _("acknowledged in %(took)s"),
+            _(" (late)"),
+            _("ack due in %(left)s"),
+            _("ack overdue %(late)s"),
+        )
+
+
+def ack_countdown(
+    incident: Incident | selectors.IncidentRow, now: datetime, words: AckWords | None = None
+) -> AckCountdown:
     """The acknowledge target in words: time left, how far past it, or how long it took."""
+    words = words or AckWords.current()
     breached = incident.ack_target_breached(now)
     if incident.acknowledged_at:
         took = duration(incident.acknowledged_at - incident.triggered_at)
-        text = _("acknowledged in %(took)s") % {"took": took}
-        return AckCountdown(breached, True, text + (_(" (late)") if breached else ""))
+        text = words.took % {"took": took} + (words.late if breached else "")
+        return AckCountdown(breached, True, text)
     left = incident.ack_deadline - now
     if not breached:
-        return AckCountdown(False, False, _("ack due in %(left)s") % {"left": duration(left)})
-    return AckCountdown(True, False, _("ack overdue %(late)s") % {"late": duration(-left)})
+        return AckCountdown(False, False, words.due % {"left": duration(left)})
+    return AckCountdown(True, False, words.overdue % {"late": duration(-left)})
 
 
 def stage_text(incident: Incident, stage: str, now: datetime) -> tuple[bool, str]:
@@ -170,7 +191,13 @@ class TimelineRow(NamedTuple):
     who: str
 
 
-def timeline_row(entry: selectors.TimelineEntry, zone: tzinfo) -> TimelineRow:
+def timeline_row(
+    entry: selectors.TimelineEntry, zone: tzinfo, labels: dict[str, str] | None = None
+) -> TimelineRow:
+    """`labels`: event labels already translated for this render (one lookup per kind)."""
+    labels = {} if labels is None else labels
+    if entry.kind not in labels:
+        labels[entry.kind] = event_label(entry.kind)
     at = entry.created_at.astimezone(zone)
     # Cut from the ISO form (2026-11-30T04:41:31.189685+01:00): cheaper than two strftime calls.
     iso = at.isoformat()
@@ -181,7 +208,7 @@ def timeline_row(entry: selectors.TimelineEntry, zone: tzinfo) -> TimelineRow:
         change = f"{before} → {entry.change_to}"
     return TimelineRow(
         kind_class=_kind_class(entry.kind),
-        label=event_label(entry.kind),
+        label=labels[entry.kind],
         at_iso=iso,
         at_title=f"{iso[:10]} {iso[11:19]} {at.tzname()}",
         at_short=iso[11:16],
@@ -303,8 +330,8 @@ class IncidentPage:
     @cached_property
     def timeline_rows(self) -> list[TimelineRow]:
         entries = self.timeline if self.show_all else self.timeline[:TIMELINE_LIMIT]
-        zone = timezone.get_current_timezone()
-        return [timeline_row(entry, zone) for entry in entries]
+        zone, labels = timezone.get_current_timezone(), {}
+        return [timeline_row(entry, zone, labels) for entry in entries]
 
     @property
     def timeline_truncated(self) -> bool:
@@ -441,6 +468,7 @@ class BoardCard:
     detail_url: str
     acknowledge_url: str
     resolve_url: str
+    resolve_confirm: str
     badges: Sequence[Badge] = field(default_factory=tuple)
 
 
@@ -457,17 +485,20 @@ def board_cards(rows: Sequence[selectors.IncidentRow]) -> list[BoardCard]:
     detail = url_for_number("incidents:detail")
     acknowledge = url_for_number("incidents:transition", "acknowledge")
     resolve = url_for_number("incidents:transition", "resolve")
-    badges = _badges(rows) if incident_badges else {}
+    badges = _badges(rows)
+    words = AckWords.current()
+    confirm = _("Resolve incident #%(number)s (%(title)s)?")
     return [
         BoardCard(
             row=row,
             num=str(row.number),
             severity_class=severity_class(row.severity.rank),
             age=since(row.created_at, now),
-            ack=ack_countdown(row, now),
+            ack=ack_countdown(row, now, words),
             detail_url=detail(row.number),
             acknowledge_url=acknowledge(row.number),
             resolve_url=resolve(row.number),
+            resolve_confirm=confirm % {"number": row.number, "title": row.title},
             badges=badges.get(row.pk, ()),
         )
         for row in rows
@@ -516,5 +547,5 @@ def list_rows(rows: list[tuple]) -> list[tuple[selectors.IncidentRow, str, Seque
     """(row, detail URL, badges) for a page of `incident_rows`."""
     named = selectors.incident_rows_named(rows)
     detail = url_for_number("incidents:detail")
-    badges = _badges(named) if incident_badges else {}
+    badges = _badges(named)
     return [(row, detail(row.number), badges.get(row.pk, ())) for row in named]

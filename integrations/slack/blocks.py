@@ -3,6 +3,8 @@ timeline lines posted to the channel and the two modals. Pure functions of the i
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.conf import settings
 
 from incidents.models import OPEN_STATUSES, Incident, IncidentStatus, TimelineEvent
@@ -72,11 +74,17 @@ def _who(user) -> str:
     return f"<@{link.slack_user_id}>" if link else user.get_username()
 
 
+def slack_time(moment: datetime, tokens: str = "{time}", fallback: str = "%H:%M UTC") -> str:
+    """A moment Slack shows in each reader's own time zone (`<!date^…>`); the fallback, in UTC
+    and saying so, is for clients that cannot."""
+    return f"<!date^{int(moment.timestamp())}^{tokens}|{moment.astimezone(UTC):{fallback}}>"
+
+
 def last_action(incident: Incident) -> str:
-    """Who did the latest status change, for the card: "Acknowledged by <@U1>"."""
+    """Who did the latest status change, for the card: "Acknowledged by <@U1> at 10:42"."""
     for stamp in ("closed", "resolved", "mitigated", "acknowledged"):
         if getattr(incident, f"{stamp}_at"):
-            when = getattr(incident, f"{stamp}_at").strftime("%H:%M UTC")
+            when = slack_time(getattr(incident, f"{stamp}_at"))
             return f"{stamp.capitalize()} by {_who(getattr(incident, f'{stamp}_by'))} at {when}"
     return f"Declared by {_who(incident.declared_by)}"
 

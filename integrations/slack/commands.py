@@ -353,12 +353,12 @@ def _oncall(ctx: Context) -> Reply:
     for schedule, user in rows:
         now = user.get_username() if user else "nobody"
         upcoming = oncall_selectors.schedule_next_handoffs(schedule, actor=ctx.actor, count=1)
-        later = (
-            f"; next: {upcoming[0].user.get_username()} from "
-            f"{upcoming[0].start_at:%a %d %b %H:%M} UTC"
-            if upcoming
-            else ""
-        )
+        later = ""
+        if upcoming:
+            start = blocks.slack_time(
+                upcoming[0].start_at, "{date_short} {time}", "%a %d %b %H:%M UTC"
+            )
+            later = f"; next: {upcoming[0].user.get_username()} from {start}"
         lines.append(f"*{schedule.name}*: {now} now{later}")
     return Reply(text="\n".join(lines))
 
