@@ -275,6 +275,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument(
+        "--only", default="", help="comma-separated words: measure only screens whose name has one"
+    )
     args = parser.parse_args()
     if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
         sys.exit("Set DATABASE_URL to a PostgreSQL database (see the docstring).")
@@ -303,7 +306,10 @@ def main() -> None:
     print(f"\n{Incident.objects.count()} incidents, {args.requests} requests per screen")
     print(host_speed())
     print(f"{'screen':34} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
+    wanted = [word for word in args.only.split(",") if word]
     for name, url, headers in screens:
+        if wanted and not any(word in name for word in wanted):
+            continue
         p50, p95, queries = measure(client, url, args.requests, **headers)
         print(f"{name:34} {p50:8.1f} {p95:8.1f} {queries:8d}")
 

@@ -18,7 +18,6 @@ from django.templatetags.static import static
 from django.utils import dateformat, timezone
 from django.utils.text import Truncator
 from django.utils.translation import get_language
-from markupsafe import Markup, escape
 
 from core import clock
 from core.links import url
@@ -63,20 +62,6 @@ def date(
     return dateformat.format(value, format_string)
 
 
-def time_tag(moment: datetime, format_string: str = "H:i", zone: str = "") -> Markup:
-    """<time> in the viewer's time zone, with the full ISO 8601 moment for machines and tooltips."""
-    local = _local(moment, zone)
-    return Markup('<time datetime="{}">{}</time>').format(
-        local.isoformat(), dateformat.format(local, format_string)
-    )
-
-
-def linebreaksbr(text: str) -> Markup:
-    """Escaped text with its line breaks as <br>."""
-    escaped = str(escape(text)).replace("\r\n", "\n").replace("\r", "\n")
-    return Markup(escaped.replace("\n", "<br>"))
-
-
 def truncatechars(text: str, length: int) -> str:
     return Truncator(text).chars(length)
 
@@ -101,10 +86,8 @@ GLOBALS: dict[str, Any] = {
 FILTERS: dict[str, Any] = {
     "date": date,
     "duration": duration,
-    "linebreaksbr": linebreaksbr,
     "severity_class": severity_class,
     "since": since,
-    "time_tag": time_tag,
     "truncatechars": truncatechars,
     "yesno": yesno,
 }

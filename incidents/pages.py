@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from core import clock
 from core.links import url_for_number
-from core.template_helpers import duration, linebreaksbr, severity_class, since
+from core.template_helpers import duration, severity_class, since
 from core.ui import (
     htmx_target,
     render_region,
@@ -186,7 +186,7 @@ class TimelineRow(NamedTuple):
     at_iso: str
     at_title: str
     at_short: str
-    message_html: str
+    message_lines: tuple[str, ...]  # the note's text, line by line (the template adds <br>)
     change: str
     who: str
 
@@ -212,7 +212,7 @@ def timeline_row(
         at_iso=iso,
         at_title=f"{iso[:10]} {iso[11:19]} {at.tzname()}",
         at_short=iso[11:16],
-        message_html=linebreaksbr(entry.message) if entry.message else "",
+        message_lines=tuple(entry.message.splitlines()),
         change=change,
         who=f"{entry.actor_username or source} · {source}" if entry.actor_id else source,
     )

@@ -86,9 +86,7 @@ def test_times_are_shown_in_the_viewers_time_zone(settings):
     moment = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)  # a Friday, 09:00 in Paris
     settings.TIME_ZONE = "Europe/Paris"
     assert template_helpers.date(moment, "D H:i") == "Fri 09:00"
-    assert str(template_helpers.time_tag(moment)) == (
-        '<time datetime="2026-03-06T09:00:00+01:00">09:00</time>'
-    )
+    assert template_helpers.date(moment, "c") == "2026-03-06T09:00:00+01:00"
     with timezone.override("America/New_York"):
         assert template_helpers.date(moment, "D H:i") == "Fri 03:00"
 
@@ -98,4 +96,13 @@ def test_durations_are_short_and_calm():
         template_helpers.duration(timedelta(seconds=s)) for s in (45, 720, 11_100, 187_200)
     ] == ["45s", "12m", "3h 05m", "2d 4h"]
     assert template_helpers.duration(None) == "—"
-    assert str(template_helpers.linebreaksbr("<b>a</b>\r\nb")) == "&lt;b&gt;a&lt;/b&gt;<br>b"
+
+
+def test_the_markup_macros_escape_the_text_and_keep_line_breaks_and_times_local(settings):
+    from core.ui import jinja_environment
+
+    settings.TIME_ZONE = "Europe/Paris"
+    macros = jinja_environment().get_template("core/macros.html").module
+    assert str(macros.lines("<b>a</b>\r\nb")) == "&lt;b&gt;a&lt;/b&gt;<br>b"
+    moment = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)
+    assert str(macros.time(moment)) == '<time datetime="2026-03-06T09:00:00+01:00">09:00</time>'
