@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "oncall",
     "postmortems",
     "moderation",
+    "checks",
     "integrations",
     "integrations.slack",
 ]
@@ -263,6 +264,10 @@ CELERY_BEAT_SCHEDULE = {
     "alert-deliveries-sweep": {"task": "alerts.tasks.deliveries_sweep_task", "schedule": 5.0},
     # Slack app: archive channels of closed incidents, re-queue requests whose task was lost.
     "slack-sweep": {"task": "integrations.slack.tasks.slack_sweep_task", "schedule": 30.0},
+    # Health checks (docs/checks.md): overdue heartbeats → late/down; due HTTP polls → workers.
+    "checks-heartbeats-sweep": {"task": "checks.tasks.heartbeats_sweep_task", "schedule": 2.0},
+    "checks-polls-dispatch": {"task": "checks.tasks.polls_dispatch_task", "schedule": 1.0},
+    "checks-results-prune": {"task": "checks.tasks.results_prune_task", "schedule": 3600.0},
 }
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = _int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 90)
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("ui/", include("core.urls")),
     path("", include("alerts.urls")),
+    path("", include("checks.urls")),
     path("", include("incidents.urls")),
 ]
 

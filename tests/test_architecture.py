@@ -19,6 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     "oncall": {"core", "incidents", "firebell"},
     "postmortems": {"core", "incidents", "firebell"},
     "moderation": {"core", "incidents", "firebell"},
+    "checks": {"core", "incidents", "alerts", "firebell"},
     "integrations": {"core", "incidents", "alerts", "oncall", "firebell"},
     "firebell": {"core"},
 }
