@@ -4,4 +4,5 @@ urlpatterns = [
     path("", include("core.urls_api")),
     path("", include("incidents.urls_api")),
     path("", include("alerts.urls_api")),
+    path("", include("moderation.urls_api")),
 ]

@@ -1,0 +1,73 @@
+"""What every moderation service shares: who may act, how an actor is named, the item's
+history, the category rules and queue routing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from core.errors import PermissionDeniedError
+from moderation.models import CategoryRule, Item, ItemEvent, Queue
+
+MODERATE_PERMISSION = "moderation.moderate_item"
+REPORT_PERMISSION = "moderation.add_report"
+VIEW_PERMISSION = "moderation.view_item"
+MANAGE_QUEUES_PERMISSION = "moderation.change_queue"
+
+
+def require(actor: AbstractBaseUser | None, permission: str, action: str) -> None:
+    """`actor=None` is Firebell itself (a sweep, a wave), which needs no permission."""
+    if actor is not None and not actor.has_perm(permission):
+        raise PermissionDeniedError(f"You do not have permission to {action}.")
+
+
+def actor_name(actor: AbstractBaseUser | None, fallback: str = "Firebell") -> str:
+    return actor.get_username() if actor is not None else fallback
+
+
+def queue_allows(queue: Queue, actor: AbstractBaseUser | None) -> bool:
+    """A queue without reviewers is open to every moderator; admins may work any queue."""
+    if actor is None or actor.has_perm(MANAGE_QUEUES_PERMISSION):
+        return True
+    reviewer_ids = [user.pk for user in queue.reviewers.all()]
+    return not reviewer_ids or actor.pk in reviewer_ids
+
+
+def require_queue(item: Item, actor: AbstractBaseUser | None) -> None:
+    if not queue_allows(item.queue, actor):
+        raise PermissionDeniedError(f"You are not a reviewer of the {item.queue.name} queue.")
+
+
+def item_event_record(
+    item: Item, kind: str, *, actor_label: str, message: str, now: datetime
+) -> ItemEvent:
+    """Append to the item's history; call inside the transaction that made the change."""
+    return ItemEvent.objects.create(
+        item=item, kind=kind, actor_name=actor_label, message=message, created_at=now
+    )
+
+
+def category_rules() -> dict[str, CategoryRule]:
+    return {rule.category: rule for rule in CategoryRule.objects.all()}
+
+
+def queue_route(
+    queues: Iterable[Queue], *, category: str, content_type: str, report_count: int
+) -> Queue:
+    """The first queue (by position) whose rules match; the last queue catches everything."""
+    ordered = list(queues)
+    for queue in ordered:
+        if queue.matches(category=category, content_type=content_type, report_count=report_count):
+            return queue
+    return ordered[-1]
+
+
+def queues_for_routing() -> list[Queue]:
+    """Every queue in routing order; a General queue is created if an admin deleted them all."""
+    queues = list(Queue.objects.order_by("position", "pk"))
+    if not queues:
+        queue, _ = Queue.objects.get_or_create(slug="general", defaults={"name": "General"})
+        queues = [queue]
+    return queues

@@ -1,0 +1,73 @@
+"""Moderation actors (moderators, the platform's intake account) and report builders."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.contrib.auth.models import Group
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from moderation.defaults import INTAKE, MODERATOR
+from moderation.services.intake import ReportInput, reports_ingest
+from tests.factories import UserFactory
+
+_ids = itertools.count(1)
+
+
+def member_of(group_name: str, username: str):
+    user = UserFactory(username=username)
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+@pytest.fixture
+def moderator(defaults):
+    return member_of(MODERATOR, "mona-moderator")
+
+
+@pytest.fixture
+def other_moderator(defaults):
+    return member_of(MODERATOR, "max-moderator")
+
+
+@pytest.fixture
+def platform(defaults):
+    """The platform's service account, in the Moderation intake group."""
+    return member_of(INTAKE, "platform-bot")
+
+
+@pytest.fixture
+def platform_client(platform) -> APIClient:
+    """Authenticated with a real API token, as the platform would be."""
+    client = APIClient()
+    token = Token.objects.create(user=platform)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def report(**overrides) -> ReportInput:
+    n = next(_ids)
+    fields = {
+        "report_id": f"r-{n}",
+        "content_type": "post",
+        "content_id": f"p-{n}",
+        "user_id": f"u-{n}",
+        "user_display_name": f"User {n}",
+        "reporter_id": f"reporter-{n}",
+        "category": "spam",
+        "url": f"https://platform.example/p/{n}",
+        "excerpt": "Buy cheap watches!!!",
+    }
+    return ReportInput(**{**fields, **overrides})
+
+
+def report_json(**overrides) -> dict:
+    data = report(**overrides).__dict__.copy()
+    data["media_urls"] = list(data["media_urls"])
+    return data
+
+
+def ingest(*reports: ReportInput, actor=None):
+    return reports_ingest(reports=list(reports), actor=actor)
