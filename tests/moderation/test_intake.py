@@ -13,8 +13,10 @@ URL = "/api/v1/moderation/reports/"
 
 def test_reports_about_the_same_content_fold_into_one_item_with_every_reporter(defaults):
     ingest(report(report_id="a", content_id="p1", reporter_id="x"))
-    ingest(report(report_id="b", content_id="p1", reporter_id="y"),
-           report(report_id="c", content_id="p1", reporter_id="z"))
+    ingest(
+        report(report_id="b", content_id="p1", reporter_id="y"),
+        report(report_id="c", content_id="p1", reporter_id="z"),
+    )
     item = Item.objects.get(content_id="p1")
     assert item.report_count == 3
     assert set(item.reports.values_list("reporter_id", flat=True)) == {"x", "y", "z"}
@@ -25,8 +27,10 @@ def test_a_resent_report_id_and_a_second_report_by_the_same_reporter_change_noth
     again = ingest(report(report_id="a", content_id="p1", reporter_id="x"))
     same_reporter = ingest(report(report_id="b", content_id="p1", reporter_id="x"))
     assert len(first.accepted) == 1
-    assert again.accepted == [] and len(again.duplicates) == 1
-    assert same_reporter.accepted == [] and len(same_reporter.duplicates) == 1
+    assert again.accepted == []
+    assert len(again.duplicates) == 1
+    assert same_reporter.accepted == []
+    assert len(same_reporter.duplicates) == 1
     assert Item.objects.get(content_id="p1").report_count == 1
     assert Report.objects.count() == 1
 
@@ -41,8 +45,13 @@ def test_a_more_severe_report_raises_the_item_category_and_routes_it_to_urgent(d
 
 
 def test_the_platform_sends_a_batch_with_its_token(platform_client):
-    body = {"reports": [report_json(content_id="p1"), report_json(content_id="p1"),
-                        report_json(content_id="p2")]}
+    body = {
+        "reports": [
+            report_json(content_id="p1"),
+            report_json(content_id="p1"),
+            report_json(content_id="p2"),
+        ]
+    }
     response = platform_client.post(URL, body, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["accepted"] == 3
@@ -62,7 +71,8 @@ def test_a_bad_report_in_a_batch_is_a_400_naming_its_position_and_stores_nothing
     body = {"reports": [report_json(), report_json(category="rude")]}
     response = platform_client.post(URL, body, format="json")
     error = assert_error(response, 400, "reports")
-    assert "1" in error["errors"]["reports"][0] and "category" in error["errors"]["reports"][0]
+    assert "1" in error["errors"]["reports"][0]
+    assert "category" in error["errors"]["reports"][0]
     assert Report.objects.count() == 0
 
 
@@ -74,8 +84,9 @@ def test_a_missing_field_is_named(platform_client, field):
 
 
 def test_an_unknown_field_is_refused(platform_client):
-    assert_error(platform_client.post(URL, {**report_json(), "sevrity": 1}, format="json"), 400,
-                 "sevrity")
+    assert_error(
+        platform_client.post(URL, {**report_json(), "sevrity": 1}, format="json"), 400, "sevrity"
+    )
 
 
 def test_more_than_500_reports_is_a_400(platform_client):
