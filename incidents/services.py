@@ -70,8 +70,46 @@ def timeline_event_record(
     return event
 
 
-def _next_number() -> int:
+NUMBER_SEQUENCE = "incidents_incident_number_seq"  # created by migration incidents.0004
+
+
+def _number_next() -> int:
+    """The next incident number, without waiting on any other transaction.
+
+    PostgreSQL: `nextval()` of a sequence — unique and increasing, never blocked, but a number
+    taken by a declaration that rolls back is skipped (gaps are expected). SQLite: `max + 1`;
+    there every transaction already holds the database's write lock from BEGIN (IMMEDIATE mode).
+    """
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s)", [NUMBER_SEQUENCE])
+            return cursor.fetchone()[0]
     return (Incident.objects.aggregate(top=Max("number"))["top"] or 0) + 1
+
+
+def _number_sequence_catch_up() -> None:
+    """Move the sequence past numbers inserted without it (a restored dump, seeded data)."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT setval(%s, GREATEST((SELECT COALESCE(max(number), 0) FROM incidents_incident),"
+            f" (SELECT last_value FROM {NUMBER_SEQUENCE})))",
+            [NUMBER_SEQUENCE],
+        )
+
+
+def _incident_insert(**fields: Any) -> Incident:
+    # Savepoints: a number already taken must not undo the caller's transaction.
+    try:
+        with transaction.atomic():
+            return Incident.objects.create(number=_number_next(), **fields)
+    except IntegrityError:
+        _number_sequence_catch_up()  # numbers were inserted without the sequence; skip past them
+    with transaction.atomic():
+        return Incident.objects.create(number=_number_next(), **fields)
 
 
 def incident_create(
@@ -87,38 +125,34 @@ def incident_create(
     paging: bool = True,
     origin: dict[str, Any] | None = None,
 ) -> Incident:
-    """Declare an incident (status `triggered`), numbered #1, #2, … without gaps or duplicates.
+    """Declare an incident (status `triggered`) with its services, commander and declared event.
 
-    A concurrent declaration that takes the same number is retried with the next one.
-    `paging=False` (an integration in maintenance) is recorded on the `incident.declared` event,
-    which the escalation engine reads: nobody is paged. `origin` says where it came from.
+    All or nothing: the incident, its services, the `incident.declared` event (which starts
+    escalation) and the commander's assignment commit in one transaction, so a refused commander
+    (PermissionDeniedError, ValidationError) leaves no incident behind. Numbers are unique and
+    increasing but may have gaps (see `_number_next`). `paging=False` (an integration in
+    maintenance) is recorded on the `incident.declared` event, which the escalation engine reads:
+    nobody is paged. `origin` says where it came from.
     """
     _require(actor, DECLARE_PERMISSION, "declare incidents")
     title = title.strip()
     if not title:
         raise ValidationError("An incident needs a title.", errors={"title": ["Required."]})
     services = list(services)
-    for attempt in range(10):
-        try:
-            with transaction.atomic():
-                now = clock.now()
-                incident = Incident.objects.create(
-                    number=_next_number(),
-                    title=title,
-                    summary=summary,
-                    customer_impact=customer_impact,
-                    severity=severity,
-                    source=source,
-                    declared_by=actor,
-                    created_at=now,
-                    triggered_at=now,
-                )
-                break
-        except IntegrityError:
-            if attempt == 9:
-                raise
     with transaction.atomic():
-        incident.services.set(services)
+        now = clock.now()
+        incident = _incident_insert(
+            title=title,
+            summary=summary,
+            customer_impact=customer_impact,
+            severity=severity,
+            source=source,
+            declared_by=actor,
+            created_at=now,
+            triggered_at=now,
+        )
+        if services:
+            incident.services.add(*services)
         timeline_event_record(
             incident=incident,
             kind="incident.declared",

@@ -51,6 +51,32 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _incident_numbers_from_one(request: pytest.FixtureRequest) -> None:
+    """Each test's incidents are numbered from #1, as in a fresh installation.
+
+    On PostgreSQL numbers come from a sequence (migration incidents.0004), and a sequence is not
+    rolled back with the test's transaction; this sets it back to where a fresh database starts.
+    """
+    uses_db = request.node.get_closest_marker("django_db") is not None or {
+        "db",
+        "transactional_db",
+    } & set(request.fixturenames)
+    if not uses_db:
+        return
+    request.getfixturevalue(
+        "transactional_db" if "transactional_db" in request.fixturenames else "db"
+    )
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT setval('incidents_incident_number_seq',"
+                " (SELECT COALESCE(max(number), 0) + 1 FROM incidents_incident), false)"
+            )
+
+
 @pytest.fixture
 def defaults(db) -> None:
     """Severities, roles and groups (present after migrate; restored after a flush)."""
