@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "postmortems",
     "moderation",
     "checks",
+    "insights",
     "integrations",
     "integrations.slack",
 ]

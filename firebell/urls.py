@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("integrations.urls")),
     path("slack/", include("integrations.slack.urls")),
     path("oncall/", include("oncall.urls")),
+    path("insights/", include("insights.urls")),
     path("api/v1/", include("firebell.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -4,7 +4,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, F, Q, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from core import clock
@@ -119,6 +121,21 @@ def ack_target_breached(
     """
     stopped_at = acknowledged_at or resolved_at or now
     return stopped_at > triggered_at + ack_target
+
+
+def ack_target_breached_expression(*, now: datetime) -> GreaterThan:
+    """`ack_target_breached` for `Incident` rows in the database (a boolean expression for
+    `annotate`, `filter` or an aggregate's `filter=`), so reports count breaches without loading
+    incidents. The same rule term by term — the clock stops at the acknowledgement, else at the
+    resolution, else runs to `now` — and tests/insights check both forms agree on every case of
+    the rule's table; change them together."""
+    stopped_at = Coalesce(
+        F("acknowledged_at"), F("resolved_at"), Value(now, output_field=models.DateTimeField())
+    )
+    deadline = ExpressionWrapper(
+        F("triggered_at") + F("severity__ack_target"), output_field=models.DateTimeField()
+    )
+    return GreaterThan(stopped_at, deadline)
 
 
 class Source(models.TextChoices):

@@ -21,6 +21,8 @@ ALLOWED: dict[str, set[str]] = {
     "moderation": {"core", "incidents", "firebell"},
     "checks": {"core", "incidents", "alerts", "firebell"},
     "integrations": {"core", "incidents", "alerts", "oncall", "firebell"},
+    # Reports read incidents, on-call and post-mortems; nothing imports insights.
+    "insights": {"core", "incidents", "oncall", "postmortems", "firebell"},
     "firebell": {"core"},
 }
 

@@ -1,0 +1,321 @@
+"""What /insights/ shows: each report is a chart, the same numbers as a table, and a CSV of that
+table. Built from the aggregated rows of insights/selectors.py (one query per report); the loops
+here run over weeks, groups and people, never over incidents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.template_helpers import duration
+from insights import charts, selectors
+from insights.charts import Chart, Series
+from insights.selectors import InsightFilters
+
+MAX_LINE_GROUPS = 6  # lines per chart beyond which it stops being readable (the table has all)
+MAX_PEOPLE = 15
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the CSV header
+    label: str  # the table header
+    kind: str = "count"  # count, text, week, duration, percent
+
+
+@dataclass
+class Table:
+    columns: list[Column]
+    rows: list[tuple]
+
+
+@dataclass
+class Report:
+    slug: str  # element id, and the CSV's name: /insights/<slug>.csv
+    title: str
+    summary: str  # what it shows and how it is counted (also the SVG's <desc>)
+    chart: Chart
+    table: Table
+    note: str = ""
+
+
+def _week_label(week: date) -> str:
+    return dateformat.format(week, "j M")
+
+
+def _severity_series(ranks_names: list[tuple[int, str]]) -> list[Series]:
+    return [Series(name, name, f"series-sev-{min(rank, 4)}") for rank, name in ranks_names]
+
+
+def _count_text(series: Series, label: str, value: float) -> str:
+    return _("%(series)s, week of %(week)s: %(value)s") % {
+        "series": series.label,
+        "week": label,
+        "value": f"{value:g}",
+    }
+
+
+def _severities_shown(filters: InsightFilters) -> list[tuple[int, str]]:
+    options = selectors.severity_options()
+    return [o for o in options if not filters.severity_ranks or o[0] in filters.severity_ranks]
+
+
+def incidents_per_week_report(filters: InsightFilters) -> Report:
+    weeks = filters.weeks()
+    severities = _severities_shown(filters)
+    counts = {
+        (row.week, row.severity_name): row.count for row in selectors.incidents_per_week(filters)
+    }
+    series = _severity_series(severities)
+    values = {s.key: [counts.get((week, s.key), 0) for week in weeks] for s in series}
+    rows = [
+        (week, *(values[s.key][i] for s in series), sum(values[s.key][i] for s in series))
+        for i, week in enumerate(weeks)
+    ]
+    table = Table(
+        [Column("week", _("Week of"), "week")]
+        + [Column(s.key, s.label) for s in series]
+        + [Column("total", _("Total"))],
+        rows,
+    )
+    labels = [_week_label(week) for week in weeks]
+    return Report(
+        "incidents-per-week",
+        _("Incidents per week"),
+        _("Incidents declared each week, stacked by severity."),
+        charts.stacked_bars(labels, series, values, describe=_count_text),
+        table,
+    )
+
+
+def ack_breaches_report(filters: InsightFilters, *, now: datetime) -> Report:
+    weeks = filters.weeks()
+    series = _severity_series(_severities_shown(filters))
+    found = selectors.ack_breaches_per_week(filters, now=now)
+    late = {(row.week, row.severity_name): row.breached for row in found}
+    declared: dict[date, int] = {}
+    for row in found:
+        declared[row.week] = declared.get(row.week, 0) + row.incidents
+    values = {s.key: [late.get((week, s.key), 0) for week in weeks] for s in series}
+    rows = []
+    for i, week in enumerate(weeks):
+        breached = sum(values[s.key][i] for s in series)
+        total = declared.get(week, 0)
+        share = round(100 * breached / total, 1) if total else None
+        rows.append((week, *(values[s.key][i] for s in series), breached, total, share))
+    table = Table(
+        [Column("week", _("Week of"), "week")]
+        + [Column(s.key, s.label) for s in series]
+        + [
+            Column("breached", _("Breached")),
+            Column("declared", _("Declared")),
+            Column("breached_percent", _("Share"), "percent"),
+        ],
+        rows,
+    )
+    labels = [_week_label(week) for week in weeks]
+    return Report(
+        "ack-breaches",
+        _("Acknowledge target breaches per week"),
+        _(
+            "Incidents declared each week whose acknowledge target (each severity's response "
+            "time) was missed, by severity: acknowledged late, resolved late without an "
+            "acknowledgement, or still waiting past it."
+        ),
+        charts.stacked_bars(labels, series, values, describe=_count_text),
+        table,
+    )
+
+
+_L = gettext_lazy
+RESPONSE_TITLES = {
+    ("acknowledge", "severity"): (
+        _L("Time to acknowledge by severity"),
+        _L(
+            "Median (solid) and 90th percentile (dashed) time from trigger to acknowledgement "
+            "of the incidents declared each week, per severity."
+        ),
+    ),
+    ("acknowledge", "service"): (
+        _L("Time to acknowledge by service"),
+        _L(
+            "Median (solid) and 90th percentile (dashed) time from trigger to acknowledgement "
+            "of the incidents declared each week, per affected service."
+        ),
+    ),
+    ("resolve", "severity"): (
+        _L("Time to resolve by severity"),
+        _L(
+            "Median (solid) and 90th percentile (dashed) time from trigger to resolution of "
+            "the incidents declared each week, per severity."
+        ),
+    ),
+    ("resolve", "service"): (
+        _L("Time to resolve by service"),
+        _L(
+            "Median (solid) and 90th percentile (dashed) time from trigger to resolution of "
+            "the incidents declared each week, per affected service."
+        ),
+    ),
+}
+
+
+def _seconds(value: timedelta | None) -> float | None:
+    return None if value is None else value.total_seconds()
+
+
+def _duration_text(value: float) -> str:
+    return duration(timedelta(seconds=value))
+
+
+def response_times_report(filters: InsightFilters, *, metric: str, by: str) -> Report:
+    weeks = filters.weeks()
+    found = selectors.response_times(filters, metric=metric, by=by)
+    measured: dict[str, int] = {}
+    for row in found:
+        measured[row.group] = measured.get(row.group, 0) + row.count
+    # Groups in the selector's order (severity rank or service name); the busiest few drawn.
+    groups = list(dict.fromkeys(row.group for row in found))
+    drawn = sorted(groups, key=lambda g: -measured[g])[:MAX_LINE_GROUPS]
+    drawn = [g for g in groups if g in drawn]
+    by_key = {(row.week, row.group): row for row in found}
+    ranks = {name: rank for rank, name in selectors.severity_options()}
+    series: list[Series] = []
+    values: dict[str, list[float | None]] = {}
+    for index, group in enumerate(drawn):
+        css = (
+            f"series-sev-{min(ranks[group], 4)}" if by == "severity" else f"series-{index % 6 + 1}"
+        )
+        for suffix, label, dashed, attribute in (
+            ("median", _("median"), False, "median"),
+            ("p90", _("p90"), True, "p90"),
+        ):
+            key = f"{group}/{suffix}"
+            series.append(Series(key, f"{group} {label}", css, dashed))
+            values[key] = [
+                _seconds(getattr(by_key[(week, group)], attribute))
+                if (week, group) in by_key
+                else None
+                for week in weeks
+            ]
+    labels = [_week_label(week) for week in weeks]
+
+    def describe(s: Series, label: str, value: float) -> str:
+        return _("%(series)s, week of %(week)s: %(value)s") % {
+            "series": s.label,
+            "week": label,
+            "value": _duration_text(value),
+        }
+
+    chart = charts.lines(
+        labels, series, values, durations=True, format_value=_duration_text, describe=describe
+    )
+    group_label = _("Severity") if by == "severity" else _("Service")
+    table = Table(
+        [
+            Column("week", _("Week of"), "week"),
+            Column(by, group_label, "text"),
+            Column("incidents_measured", _("Measured")),
+            Column("median_seconds", _("Median"), "duration"),
+            Column("p90_seconds", _("p90"), "duration"),
+        ],
+        [(row.week, row.group, row.count, row.median, row.p90) for row in found],
+    )
+    title, summary = RESPONSE_TITLES[(metric, by)]
+    hidden = len(groups) - len(drawn)
+    note = (
+        _("The chart shows the %(shown)s busiest; the table lists all %(all)s.")
+        % {"shown": len(drawn), "all": len(groups)}
+        if hidden
+        else ""
+    )
+    slug = f"{'mtta' if metric == 'acknowledge' else 'mttr'}-by-{by}"
+    return Report(slug, str(title), str(summary), chart, table, note)
+
+
+def oncall_load_report(filters: InsightFilters) -> Report:
+    people = selectors.oncall_load(filters)
+    shown = people[:MAX_PEOPLE]
+    series = [
+        Series("pages", _("Pages"), "series-1"),
+        Series("out_of_hours", _("Out of hours"), "series-2"),
+        Series("nights", _("Nights woken"), "series-3"),
+    ]
+    values = {
+        "pages": [p.pages for p in shown],
+        "out_of_hours": [p.out_of_hours for p in shown],
+        "nights": [p.nights for p in shown],
+    }
+
+    def describe(s: Series, label: str, value: float) -> str:
+        return f"{label}, {s.label}: {value:g}"
+
+    table = Table(
+        [
+            Column("person", _("Person"), "text"),
+            Column("pages", _("Pages")),
+            Column("out_of_hours", _("Out of hours")),
+            Column("nights_woken", _("Nights woken")),
+        ],
+        [(p.name, p.pages, p.out_of_hours, p.nights) for p in people],
+    )
+    note = (
+        _("The chart shows the %(shown)s most paged; the table lists all %(all)s.")
+        % {"shown": len(shown), "all": len(people)}
+        if len(people) > len(shown)
+        else ""
+    )
+    zone = str(filters.zone)
+    return Report(
+        "oncall-load",
+        _("On-call load"),
+        _(
+            "Pages that reached each person (one per paging step, whatever the channels), those "
+            "sent out of hours (before 09:00, from 18:00, or at the weekend) and the nights "
+            "(22:00 to 07:00) in which at least one woke them — times in %(zone)s."
+        )
+        % {"zone": zone},
+        charts.horizontal_bars([p.name for p in shown], series, values, describe=describe),
+        table,
+        note,
+    )
+
+
+# Each report by its slug: the page shows them in this order; /insights/<slug>.csv downloads one.
+REPORTS: dict[str, Callable[[InsightFilters, datetime], Report]] = {
+    "incidents-per-week": lambda f, now: incidents_per_week_report(f),
+    "ack-breaches": lambda f, now: ack_breaches_report(f, now=now),
+    "mtta-by-severity": lambda f, now: response_times_report(
+        f, metric="acknowledge", by="severity"
+    ),
+    "mtta-by-service": lambda f, now: response_times_report(f, metric="acknowledge", by="service"),
+    "mttr-by-severity": lambda f, now: response_times_report(f, metric="resolve", by="severity"),
+    "mttr-by-service": lambda f, now: response_times_report(f, metric="resolve", by="service"),
+    "oncall-load": lambda f, now: oncall_load_report(f),
+}
+
+
+def csv_rows(table: Table) -> list[list[str]]:
+    """The table as CSV rows: machine-readable values (ISO dates, whole seconds, plain numbers)."""
+    out = [[column.key for column in table.columns]]
+    for row in table.rows:
+        out.append(
+            [_csv_value(column, value) for column, value in zip(table.columns, row, strict=True)]
+        )
+    return out
+
+
+def _csv_value(column: Column, value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(round(value.total_seconds()))
+    return str(value)

@@ -1,0 +1,53 @@
+"""/insights/: every report on one page, and each one's numbers as CSV. Both read the same
+filters from the query string (a bad value is a 400 naming it)."""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from core import clock
+from core.ui import form_error, render_page, ui_view
+from insights import pages, selectors
+from insights.forms import InsightFilterForm
+from insights.selectors import InsightFilters
+
+
+def _filters(request: HttpRequest) -> tuple[InsightFilterForm, InsightFilters]:
+    selectors.insights_require_access(request.user)
+    form = InsightFilterForm(request.GET, today=timezone.localdate(clock.now()))
+    if not form.is_valid():
+        raise form_error(form)
+    return form, form.to_filters()
+
+
+@require_GET
+@ui_view
+def insights_home(request: HttpRequest) -> HttpResponse:
+    form, filters = _filters(request)
+    now = clock.now()
+    context = {
+        "form": form,
+        "filters": filters,
+        "reports": [build(filters, now) for build in pages.REPORTS.values()],
+        "query": request.GET.urlencode(),
+    }
+    return render_page(request, "insights/home.html", context)
+
+
+@require_GET
+@ui_view
+def insights_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    build = pages.REPORTS.get(slug)
+    if build is None:
+        raise Http404("No such report.")
+    _form, filters = _filters(request)
+    report = build(filters, clock.now())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"{slug}_{filters.first_day.isoformat()}_{filters.last_day.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    csv.writer(response).writerows(pages.csv_rows(report.table))
+    return response

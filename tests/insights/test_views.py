@@ -1,0 +1,168 @@
+"""/insights/ and its CSV downloads: who may read them, the filters, bad filters, the content."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from django.urls import reverse
+
+from core import clock
+from tests.insights.conftest import NOW
+
+pytestmark = pytest.mark.django_db
+
+HOME = "/insights/"
+RANGE = {"start": "2026-11-02", "end": "2026-11-15"}
+
+
+def csv_of(client, slug: str, **params) -> list[list[str]]:
+    response = client.get(reverse("insights:csv", args=[slug]), {**RANGE, **params})
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("text/csv")
+    assert f'filename="{slug}_2026-11-02_2026-11-15.csv"' in response["Content-Disposition"]
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def test_viewers_read_the_page_with_every_chart_and_table(client, viewer, history):
+    client.force_login(viewer)
+    with clock.frozen_at(NOW):
+        response = client.get(HOME, RANGE)
+    assert response.status_code == 200
+    html = response.content.decode()
+    for slug in (
+        "incidents-per-week",
+        "ack-breaches",
+        "mtta-by-severity",
+        "mtta-by-service",
+        "mttr-by-severity",
+        "mttr-by-service",
+        "oncall-load",
+    ):
+        assert f'id="{slug}"' in html
+        assert f'href="/insights/{slug}.csv?start=2026-11-02&amp;end=2026-11-15"' in html
+        assert f'aria-labelledby="{slug}-title {slug}-desc"' in html  # an accessible chart
+    assert html.count("<svg") == 7
+    assert html.count("<table") == 7
+    # Week A of incidents per week: 3 SEV-1, 1 SEV-2, 4 in all (a bar has its number as a title).
+    assert "SEV-1, week of 2 Nov: 3" in html
+    assert re.search(r"2 Nov 2026</th><td class=\"number\">3</td><td class=\"number\">1</td>", html)
+    assert '<a id="nav_insights" href="/insights/" aria-current="page">Insights</a>' in html
+
+
+def test_the_page_is_csp_ready(client, viewer, history):
+    client.force_login(viewer)
+    html = client.get(HOME, RANGE).content.decode()
+    main = html[html.index("<main") :]
+    assert "<script" not in main
+    assert "<style" not in main
+    assert "style=" not in main
+    assert not re.search(r"\son\w+=", main)
+
+
+def test_outsiders_are_refused_and_visitors_sent_to_sign_in(client, outsider):
+    assert client.get(HOME).status_code == 302
+    assert client.get(reverse("insights:csv", args=["oncall-load"])).status_code == 302
+    client.force_login(outsider)
+    assert client.get(HOME).status_code == 403
+    assert client.get(reverse("insights:csv", args=["oncall-load"])).status_code == 403
+    assert 'id="nav_insights"' not in client.get("/oncall/me/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"start": "2026-13-01"}, "From: Enter a valid date."),
+        ({"end": "yesterday"}, "Until: Enter a valid date."),
+        ({"start": "2026-11-15", "end": "2026-11-01"}, "The range ends before it starts."),
+        ({"start": "2020-01-01", "end": "2026-11-01"}, "at most 731 days"),
+        ({"severity": "9"}, "Select a valid choice. 9 is not one of the available choices."),
+        ({"severity": "high"}, "Select a valid choice."),
+        ({"service": "nope"}, "Select a valid choice. nope is not one of the available choices."),
+    ],
+)
+def test_bad_filters_are_a_400_naming_what_is_wrong(client, viewer, history, params, message):
+    client.force_login(viewer)
+    for url in (HOME, reverse("insights:csv", args=["incidents-per-week"])):
+        response = client.get(url, params)
+        assert response.status_code == 400
+        assert message in response.content.decode()
+
+
+def test_an_unknown_report_is_a_404(client, viewer):
+    client.force_login(viewer)
+    assert client.get("/insights/nothing.csv").status_code == 404
+
+
+def test_the_default_range_is_the_last_twelve_weeks(client, viewer, history):
+    client.force_login(viewer)
+    with clock.frozen_at(NOW):  # Thursday 12 November 2026
+        html = client.get(HOME).content.decode()
+    assert "24 Aug 2026 to 12 Nov 2026" in html
+    assert 'value="2026-08-24"' in html
+
+
+def test_incidents_per_week_csv(client, viewer, history):
+    client.force_login(viewer)
+    assert csv_of(client, "incidents-per-week") == [
+        ["week", "SEV-1", "SEV-2", "SEV-3", "SEV-4", "total"],
+        ["2026-11-02", "3", "1", "0", "0", "4"],
+        ["2026-11-09", "0", "1", "1", "0", "2"],
+    ]
+    assert csv_of(client, "incidents-per-week", severity=["2", "3"]) == [
+        ["week", "SEV-2", "SEV-3", "total"],
+        ["2026-11-02", "1", "0", "1"],
+        ["2026-11-09", "1", "1", "2"],
+    ]
+
+
+def test_breaches_csv(client, viewer, history):
+    client.force_login(viewer)
+    with clock.frozen_at(NOW):
+        rows = csv_of(client, "ack-breaches")
+    assert rows == [
+        ["week", "SEV-1", "SEV-2", "SEV-3", "SEV-4", "breached", "declared", "breached_percent"],
+        ["2026-11-02", "2", "1", "0", "0", "3", "4", "75.0"],
+        ["2026-11-09", "0", "0", "1", "0", "1", "2", "50.0"],
+    ]
+
+
+def test_response_time_csvs_in_seconds(client, viewer, history):
+    client.force_login(viewer)
+    assert csv_of(client, "mtta-by-severity") == [
+        ["week", "severity", "incidents_measured", "median_seconds", "p90_seconds"],
+        ["2026-11-02", "SEV-1", "3", "1200", "2160"],
+        ["2026-11-09", "SEV-2", "1", "600", "600"],
+    ]
+    assert csv_of(client, "mttr-by-service", service="search") == [
+        ["week", "service", "incidents_measured", "median_seconds", "p90_seconds"],
+        ["2026-11-02", "Search", "2", "6300", "7020"],  # 90 and 120 minutes: p90 117
+    ]
+
+
+def test_oncall_load_csv(client, viewer, history):
+    client.force_login(viewer)
+    assert csv_of(client, "oncall-load") == [
+        ["person", "pages", "out_of_hours", "nights_woken"],
+        ["Rita Rao", "4", "3", "1"],
+        ["ron", "2", "2", "1"],
+    ]
+
+
+def test_oncall_load_is_counted_in_the_viewers_time_zone(client, viewer, history, settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    client.force_login(viewer)
+    assert csv_of(client, "oncall-load")[2] == ["ron", "2", "2", "0"]
+    html = client.get(HOME, RANGE).content.decode()
+    assert "times in Europe/Paris" in html
+
+
+def test_an_empty_range_draws_empty_charts(client, viewer, defaults):
+    client.force_login(viewer)
+    html = client.get(HOME, RANGE).content.decode()
+    # Each of the 7 charts, and the 5 tables without a row per week (the weekly counts list
+    # their weeks with zeros).
+    assert html.count("Nothing in this range") == 12
+    assert '2 Nov 2026</th><td class="number">0</td>' in html
