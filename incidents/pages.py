@@ -22,10 +22,11 @@ from django.shortcuts import redirect
 from django.template.backends.utils import csrf_input
 from django.template.defaultfilters import slugify
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from markupsafe import Markup
 
 from core import clock
 from core.links import url_for_number
@@ -218,6 +219,21 @@ def timeline_row(
     )
 
 
+TIMELINE_ENTRY_TEMPLATE = "incidents/timeline_entry.html"
+
+
+@functools.lru_cache(maxsize=4096)
+def rendered_timeline_entry(row: TimelineRow, zone: str, language: str | None) -> Markup:
+    """One timeline entry's HTML, kept per process: an incident's entries do not change and the
+    page shows up to 100 of them on every request and poll.
+
+    The key is the row itself (every value the template shows, so a field added to the row is in
+    the key by construction) plus the viewer's time zone and language, which the row's values
+    were computed in.
+    """
+    return Markup(render_to_string(None, TIMELINE_ENTRY_TEMPLATE, {"event": row}))
+
+
 # --- the incident page ---------------------------------------------------------------------------
 
 
@@ -332,6 +348,11 @@ class IncidentPage:
         entries = self.timeline if self.show_all else self.timeline[:TIMELINE_LIMIT]
         zone, labels = timezone.get_current_timezone(), {}
         return [timeline_row(entry, zone, labels) for entry in entries]
+
+    @property
+    def timeline_entries_html(self) -> list[Markup]:
+        zone, language = timezone.get_current_timezone_name(), translation.get_language()
+        return [rendered_timeline_entry(row, zone, language) for row in self.timeline_rows]
 
     @property
     def timeline_truncated(self) -> bool:

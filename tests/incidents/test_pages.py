@@ -142,3 +142,69 @@ def test_registered_badges_show_on_board_cards_and_list_rows(client, responder, 
     badge = f'<span class="chip">badge-{incident.number}</span>'
     assert badge in client.get("/").content.decode()
     assert badge in client.get("/incidents/").content.decode()
+
+
+# --- the timeline's rendered-entry cache ----------------------------------------------------------
+
+ENTRY = pages.TimelineRow(
+    kind_class="incident-note",
+    label="Note",
+    at_iso="2026-12-02T09:00:00+01:00",
+    at_title="2026-12-02 09:00:00 CET",
+    at_short="09:00",
+    message_lines=("Rolled back", "to 1.4"),
+    change="",
+    who="Alice Tester · web",
+)
+OTHER_VALUES = {
+    "kind_class": "incident-acknowledged",
+    "label": "Acknowledged",
+    "at_iso": "2026-12-02T08:00:00+00:00",
+    "at_title": "2026-12-02 08:00:00 UTC",
+    "at_short": "08:00",
+    "message_lines": ("Rolled back",),
+    "who": "Bob Ops · slack",
+}
+
+
+def test_every_field_of_a_timeline_row_is_shown_and_part_of_its_cache_key():
+    # The key is the row itself: a field added to TimelineRow must appear here (or the test
+    # names it), and an entry that differs in any field is rendered again, never served stale.
+    assert set(OTHER_VALUES) | {"change"} == set(pages.TimelineRow._fields)
+    shown = pages.rendered_timeline_entry(ENTRY, "Europe/Paris", "en")
+    for name, value in OTHER_VALUES.items():
+        changed = pages.rendered_timeline_entry(
+            ENTRY._replace(**{name: value}), "Europe/Paris", "en"
+        )
+        assert changed != shown, name
+    # `change` shows only for an entry without a message.
+    without_message = ENTRY._replace(message_lines=())
+    assert pages.rendered_timeline_entry(
+        without_message._replace(change="SEV-3 → SEV-1"), "Europe/Paris", "en"
+    ) != pages.rendered_timeline_entry(without_message, "Europe/Paris", "en")
+
+
+def test_the_entry_cache_is_keyed_by_time_zone_and_language_too():
+    pages.rendered_timeline_entry.cache_clear()
+    pages.rendered_timeline_entry(ENTRY, "Europe/Paris", "en")
+    pages.rendered_timeline_entry(ENTRY, "Europe/Paris", "en")
+    assert pages.rendered_timeline_entry.cache_info().misses == 1
+    pages.rendered_timeline_entry(ENTRY, "UTC", "en")
+    pages.rendered_timeline_entry(ENTRY, "Europe/Paris", "fr")
+    assert pages.rendered_timeline_entry.cache_info().misses == 3
+
+
+def test_entries_are_escaped_and_shown_in_each_viewers_zone(client, responder, settings):
+    incident = declare(responder, title="Cache check")
+    services.incident_add_note(
+        incident=incident, actor=responder, text="<script>alert(1)</script>", source=Source.WEB
+    )
+    client.force_login(responder)
+    url = incident_url("detail", incident)
+    utc_page = client.get(url).content.decode()
+    settings.TIME_ZONE = "Asia/Kolkata"
+    kolkata_page = client.get(url).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in kolkata_page
+    assert "<script>alert(1)" not in kolkata_page
+    assert "+05:30" in kolkata_page
+    assert "+05:30" not in utc_page
