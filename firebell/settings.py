@@ -265,6 +265,15 @@ CELERY_BEAT_SCHEDULE = {
     "alert-deliveries-sweep": {"task": "alerts.tasks.deliveries_sweep_task", "schedule": 5.0},
     # Slack app: archive channels of closed incidents, re-queue requests whose task was lost.
     "slack-sweep": {"task": "integrations.slack.tasks.slack_sweep_task", "schedule": 30.0},
+    # Moderation: send due webhook deliveries, lift suspensions whose end has passed.
+    "moderation-deliveries-sweep": {
+        "task": "moderation.tasks.deliveries_sweep_task",
+        "schedule": 10.0,
+    },
+    "moderation-suspensions-expire": {
+        "task": "moderation.tasks.suspensions_expire_task",
+        "schedule": 30.0,
+    },
     # Health checks (docs/checks.md): overdue heartbeats → late/down; due HTTP polls → workers.
     "checks-heartbeats-sweep": {"task": "checks.tasks.heartbeats_sweep_task", "schedule": 2.0},
     "checks-polls-dispatch": {"task": "checks.tasks.polls_dispatch_task", "schedule": 1.0},
@@ -321,3 +330,11 @@ SMS_API_URL = env.str("SMS_API_URL", default="")
 SMS_ACCOUNT_SID = env.str("SMS_ACCOUNT_SID", default="")
 SMS_AUTH_TOKEN = env.str("SMS_AUTH_TOKEN", default="")
 SMS_FROM_NUMBER = env.str("SMS_FROM_NUMBER", default="")
+
+# --- Moderation (docs/moderation.md) ----------------------------------------------------------
+# Where decisions are sent (JSON, signed with HMAC-SHA256); empty keeps them stored until set.
+FIREBELL_MODERATION_WEBHOOK_URL = env.str("FIREBELL_MODERATION_WEBHOOK_URL", default="")
+FIREBELL_MODERATION_WEBHOOK_SECRET = env.str("FIREBELL_MODERATION_WEBHOOK_SECRET", default="")
+FIREBELL_MODERATION_CLAIM_MINUTES = _int("FIREBELL_MODERATION_CLAIM_MINUTES", 5)
+FIREBELL_MODERATION_DELIVERY_MAX_ATTEMPTS = _int("FIREBELL_MODERATION_DELIVERY_MAX_ATTEMPTS", 10)
+FIREBELL_MODERATION_RETRY_BASE_SECONDS = _int("FIREBELL_MODERATION_RETRY_BASE_SECONDS", 10)

@@ -71,3 +71,23 @@ def report_json(**overrides) -> dict:
 
 def ingest(*reports: ReportInput, actor=None):
     return reports_ingest(reports=list(reports), actor=actor)
+
+
+@pytest.fixture
+def receiver(settings):
+    """The platform's webhook: a local HTTP server that records what Firebell sends."""
+    from tests.standins.http import RecordingHTTPServer
+
+    server = RecordingHTTPServer().start()
+    settings.FIREBELL_MODERATION_WEBHOOK_URL = f"{server.url}/moderation-hook"
+    settings.FIREBELL_MODERATION_WEBHOOK_SECRET = "platform-shared-secret"
+    yield server
+    server.stop()
+
+
+def open_item(**overrides):
+    """An open item with one report; returns the Item."""
+    from moderation.models import Item
+
+    result = ingest(report(**overrides))
+    return Item.objects.get(pk=result.accepted[0][1])
