@@ -67,6 +67,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[]) or [PUBLIC_BASE_URL]
 FIREBELL_REQUIRE_SERVICES = _bool("FIREBELL_REQUIRE_SERVICES", False)
+# The public status page (docs/status-page.md): its title.
+FIREBELL_STATUS_PAGE_TITLE = env.str("FIREBELL_STATUS_PAGE_TITLE", default="Service status")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -91,6 +93,7 @@ INSTALLED_APPS = [
     "moderation",
     "checks",
     "insights",
+    "statuspage",
     "integrations",
     "integrations.slack",
 ]

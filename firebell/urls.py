@@ -29,6 +29,7 @@ urlpatterns = [
     path("ui/", include("core.urls")),
     path("", include("alerts.urls")),
     path("", include("checks.urls")),
+    path("", include("statuspage.urls")),
     path("", include("incidents.urls")),
 ]
 

@@ -20,6 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "postmortems": {"core", "incidents", "firebell"},
     "moderation": {"core", "incidents", "firebell"},
     "checks": {"core", "incidents", "alerts", "firebell"},
+    "statuspage": {"core", "incidents", "firebell"},
     "integrations": {"core", "incidents", "alerts", "oncall", "firebell"},
     # Reports read incidents, on-call and post-mortems; nothing imports insights.
     "insights": {"core", "incidents", "oncall", "postmortems", "firebell"},

@@ -1,0 +1,16 @@
+"""The public status page (no sign-in) and the incident page's publish/update actions."""
+
+from django.urls import path
+
+from statuspage import views
+
+app_name = "statuspage"
+
+urlpatterns = [
+    path("status/", views.status_page, name="page"),
+    path("status/feed.atom", views.status_atom, name="atom"),
+    path("status/feed.rss", views.status_rss, name="rss"),
+    path("status/api/summary.json", views.status_summary_json, name="summary"),
+    path("incidents/<int:number>/status-page/publish/", views.publish, name="publish"),
+    path("incidents/<int:number>/status-page/update/", views.update, name="update"),
+]
