@@ -99,6 +99,11 @@ class IntegrationPage:
         return selectors.integration_masked_intake_url(self.integration)
 
     @cached_property
+    def keyless_url(self) -> str:
+        """The hook's address without the key, for senders that put it in a Bearer header."""
+        return selectors.integration_intake_url(kind=self.integration.kind, key="").rstrip("/")
+
+    @cached_property
     def shown_key(self) -> str:
         return self.key or self.integration.masked_key
 

@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,7 +21,6 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import DomainError
-from core.services import api_token_rotate
 
 logger = logging.getLogger(__name__)
 
@@ -247,11 +245,6 @@ class MeOutputSerializer(serializers.Serializer):
     can_configure = serializers.BooleanField(help_text="May change services and settings.")
 
 
-class TokenOutputSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="Shown once; send as `Authorization: Token <token>`.")
-    created_at = serializers.DateTimeField()
-
-
 class MeApi(ApiView):
     @extend_schema(
         tags=["me"],
@@ -271,24 +264,3 @@ class MeApi(ApiView):
             "can_configure": user.has_perm("incidents.change_service"),
         }
         return Response(MeOutputSerializer(data).data)
-
-
-class MeTokenRotateApi(ApiView):
-    @extend_schema(
-        tags=["me"],
-        summary="Replace my API token (signed-in browser session only)",
-        request=None,
-        responses={201: TokenOutputSerializer, 401: ErrorSerializer, 403: ErrorSerializer},
-    )
-    def post(self, request: Request) -> Response:
-        # A token must not be able to replace itself: whoever holds a leaked token could then
-        # lock its owner out. Rotation needs the password-backed session (which also checks CSRF).
-        if not isinstance(request.successful_authenticator, SessionAuthentication):
-            raise exceptions.PermissionDenied(
-                "Rotate your token from a signed-in session, not with a token."
-            )
-        token = api_token_rotate(request.user)
-        return Response(
-            TokenOutputSerializer({"token": token.key, "created_at": token.created}).data,
-            status=status.HTTP_201_CREATED,
-        )

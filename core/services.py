@@ -11,7 +11,6 @@ from django.apps import AppConfig, apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.db import IntegrityError, transaction
-from rest_framework.authtoken.models import Token
 
 from core import clock
 from core.models import WorkerHeartbeat
@@ -86,16 +85,6 @@ def worker_heartbeat_record(name: str = "worker") -> WorkerHeartbeat:
         name=name, defaults={"beat_at": clock.now(), "hostname": socket.gethostname()}
     )
     return heartbeat
-
-
-def api_token_rotate(user: AbstractBaseUser) -> Token:
-    """Give `user` a new API token; the previous one (if any) stops working at once.
-
-    Returns the new token; its key is meant to be shown to the person once.
-    """
-    with transaction.atomic():
-        Token.objects.filter(user=user).delete()
-        return Token.objects.create(user=user)
 
 
 def service_account_create(*, username: str, group_name: str = "Responder") -> AbstractBaseUser:

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("core.urls_api")),
+    path("", include("accounts.urls_api")),
     path("", include("incidents.urls_api")),
     path("", include("alerts.urls_api")),
     path("", include("moderation.urls_api")),

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "auditlog",
     "core",
+    "accounts",
     "incidents",
     "alerts",
     "oncall",
@@ -217,7 +218,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # --- REST API ---
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # API tokens are stored as hashes (accounts/models.py); `Token` or `Bearer` keyword.
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -292,9 +294,22 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Secrets in URLs (intake keys, feed tokens) are cut short in every line (core/log_masking.py).
+    "filters": {"mask_secrets": {"()": "core.log_masking.SecretMaskingFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's defaults give these their own handlers (unmasked): route them through ours.
+        "django": {"handlers": ["console"], "propagate": False},
+        "django.server": {"handlers": ["console"], "propagate": False},
+    },
 }
 
 # --- On-call: notification channels (docs/oncall.md) -----------------------------------------

@@ -52,7 +52,26 @@ def error_response(rejection: Rejection) -> JsonResponse:
         response["Retry-After"] = RETRY_AFTER_SECONDS
     if status == 405:
         response["Allow"] = "POST"
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="intake"'
     return response
+
+
+def intake_key(request: HttpRequest, key_in_url: str) -> str:
+    """The intake key: the one in the URL when there is one, else `Authorization: Bearer <key>`
+    (Alertmanager's `http_config.authorization`, Grafana's "Authorization header"). Raises a 401
+    Rejection when neither is given."""
+    if key_in_url:
+        return key_in_url
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    raise Rejection(
+        401,
+        "No intake key: send it as 'Authorization: Bearer <key>', or at the end of the URL.",
+        "Authorization",
+        "missing",
+    )
 
 
 def read_json(request: HttpRequest) -> tuple[str, Any]:

@@ -11,19 +11,26 @@ from alerts.types import PayloadError
 from integrations.alertmanager import parser as alertmanager
 from integrations.generic import parser as generic
 from integrations.grafana import parser as grafana
-from integrations.intake import Rejection, accept, error_response, find_integration, read_json
+from integrations.intake import (
+    Rejection,
+    accept,
+    error_response,
+    find_integration,
+    intake_key,
+    read_json,
+)
 from integrations.pagerduty_events import parser as pagerduty
 
 PARSERS = {"alertmanager": alertmanager.parse, "grafana": grafana.parse, "generic": generic.parse}
 
 
 @csrf_exempt
-def alert_hook(request: HttpRequest, kind: str, key: str) -> JsonResponse:
+def alert_hook(request: HttpRequest, kind: str, key: str = "") -> JsonResponse:
     try:
         # Authenticate first: an unknown key gets 404 without the body being read.
         if request.method != "POST":
             raise Rejection(405, f"Method {request.method} is not allowed; send a POST.")
-        integration = find_integration(kind=kind, key=key)
+        integration = find_integration(kind=kind, key=intake_key(request, key))
         text, payload = read_json(request)
         accepted = accept(
             request, integration=integration, text=text, payload=payload, parse=PARSERS[kind]

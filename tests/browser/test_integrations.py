@@ -37,10 +37,12 @@ def test_an_admin_creates_an_integration_copies_its_url_and_sees_a_delivery_arri
     assert page.evaluate("navigator.clipboard.readText()") == url
     assert "/hooks/alertmanager/" in url
     assert "•" not in url
-    expect(page.locator("#setup-snippet")).to_contain_text(f'url: "{url}"')
+    key = url.rsplit("/", 1)[1]
+    expect(page.locator("#setup-snippet")).to_contain_text(f'credentials: "{key}"')
 
-    # The sender: PUBLIC_BASE_URL is not the live server's address, so keep only the path.
-    path = urllib.parse.urlsplit(url).path
+    # The sender, as the snippet configures it: the key in a Bearer header, not in the URL.
+    # PUBLIC_BASE_URL is not the live server's address, so keep only the path.
+    path = urllib.parse.urlsplit(url).path.removesuffix(f"/{key}")
     body = {
         "version": "4",
         "status": "firing",
@@ -49,7 +51,7 @@ def test_an_admin_creates_an_integration_copies_its_url_and_sees_a_delivery_arri
     request = urllib.request.Request(
         live_server.url + path,
         data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
         method="POST",
     )
     with urllib.request.urlopen(request, timeout=10) as response:

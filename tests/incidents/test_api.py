@@ -9,9 +9,9 @@ from auditlog.models import LogEntry
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_rotate
 from core import clock
 from incidents import services
 from incidents.models import Incident, Role, Source, TimelineEvent
@@ -49,9 +49,8 @@ def test_a_wrong_token_is_refused_with_401(defaults):
 
 
 def test_a_real_token_authenticates(responder):
-    token = Token.objects.create(user=responder)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_rotate(responder).key}")
     assert client.get(LIST).status_code == 200
 
 
@@ -492,9 +491,8 @@ def test_the_update_draft_is_the_filled_in_communication_template(responder):
 
 def test_a_change_made_with_a_token_is_audited_with_the_token_user_and_address(responder):
     incident = declare(responder)
-    token = Token.objects.create(user=responder)
     client = APIClient(REMOTE_ADDR="203.0.113.7")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_rotate(responder).key}")
     response = client.post(f"{LIST}{incident.number}/acknowledge/", {}, format="json")
     assert response.status_code == 200, response.json()
     entry = LogEntry.objects.get_for_object(incident).filter(action=LogEntry.Action.UPDATE).latest()

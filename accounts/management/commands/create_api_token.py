@@ -1,7 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from core.services import api_token_rotate, service_account_create
+from accounts.services import api_token_rotate
+from core.services import service_account_create
 
 
 class Command(BaseCommand):
@@ -39,9 +40,9 @@ class Command(BaseCommand):
                 )
             if not user.is_active:
                 raise CommandError(f"{username!r} is not active; activate the account first.")
-        token = api_token_rotate(user)
-        self.stdout.write(token.key)
+        issued = api_token_rotate(user)
+        self.stdout.write(issued.key)
         self.stderr.write(
-            f"API token for {username}. It is shown once; send it as "
+            f"API token for {username}. It is shown once (only a hash is stored); send it as "
             f"'Authorization: Token <key>'. Any previous token of this user no longer works."
         )

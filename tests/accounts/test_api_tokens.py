@@ -1,4 +1,4 @@
-"""API tokens: the management command, rotation from a session, and /api/v1/me/."""
+"""API tokens: stored as hashes, the management command, rotation from a session, /api/v1/me/."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from accounts.models import ApiToken, api_token_hash
+from accounts.services import api_token_rotate
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +29,7 @@ def token_client(key: str) -> APIClient:
 
 def test_the_command_prints_a_token_that_authenticates_the_user(responder):
     key = create_api_token(responder.username)
-    assert Token.objects.get(user=responder).key == key
+    assert ApiToken.objects.get(user=responder).key_prefix == key[:8]
     assert token_client(key).get("/api/v1/me/").json()["username"] == responder.username
 
 
@@ -94,22 +96,23 @@ def test_me_needs_authentication():
 
 
 def test_a_signed_in_user_rotates_their_token_and_the_old_one_stops_working(responder):
-    old = Token.objects.create(user=responder).key
+    old = api_token_rotate(responder).key
     client = APIClient(enforce_csrf_checks=False)
     client.force_login(responder)
     response = client.post("/api/v1/me/token/")
     assert response.status_code == 201
     new = response.json()["token"]
     assert new != old
+    assert response.json()["prefix"] == new[:8]
     assert token_client(old).get("/api/v1/me/").status_code == 401
     assert token_client(new).get("/api/v1/me/").status_code == 200
 
 
 def test_a_token_cannot_rotate_itself(responder):
-    key = Token.objects.create(user=responder).key
+    key = api_token_rotate(responder).key
     response = token_client(key).post("/api/v1/me/token/")
     assert response.status_code == 403
-    assert Token.objects.get(user=responder).key == key
+    assert ApiToken.objects.get(user=responder).key_hash == api_token_hash(key)
 
 
 def test_rotating_from_a_session_needs_the_csrf_token(responder):
@@ -118,3 +121,41 @@ def test_rotating_from_a_session_needs_the_csrf_token(responder):
     response = client.post("/api/v1/me/token/")
     assert response.status_code == 403
     assert "CSRF" in response.json()["message"]
+
+
+def test_only_a_hash_and_a_prefix_of_the_key_are_stored(responder):
+    issued = api_token_rotate(responder)
+    row = ApiToken.objects.filter(user=responder).values().get()
+    assert issued.key not in {str(value) for value in row.values()}
+    assert row["key_hash"] == api_token_hash(issued.key)
+    assert row["key_prefix"] == issued.key[:8]
+
+
+def test_the_bearer_keyword_works_as_well_as_token(responder):
+    key = api_token_rotate(responder).key
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert client.get("/api/v1/me/").json()["username"] == responder.username
+
+
+@pytest.mark.parametrize("header", ["Token", "Token a b", "Token wrong-key", "Bearer \u00e9"])
+def test_a_malformed_or_unknown_token_is_a_401(responder, header):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_an_inactive_users_token_is_refused(responder):
+    key = api_token_rotate(responder).key
+    responder.is_active = False
+    responder.save()
+    assert token_client(key).get("/api/v1/me/").status_code == 401
+
+
+def test_using_a_token_records_when_it_was_last_used(responder):
+    key = api_token_rotate(responder).key
+    assert ApiToken.objects.get(user=responder).last_used_at is None
+    token_client(key).get("/api/v1/me/")
+    assert ApiToken.objects.get(user=responder).last_used_at is not None
