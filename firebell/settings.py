@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "statuspage",
     "integrations",
     "integrations.slack",
+    "integrations.inbox",
 ]
 
 MIDDLEWARE = [
@@ -315,6 +316,7 @@ LOGGING = {
 # --- On-call: notification channels (docs/oncall.md) -----------------------------------------
 # Each channel is one module under integrations/, loaded lazily by dotted path (like EMAIL_BACKEND).
 FIREBELL_NOTIFICATION_CHANNELS = {
+    "inbox": "integrations.inbox.channel.InboxChannel",
     "email": "integrations.email.channel.EmailChannel",
     "slack": "integrations.slack.channel.SlackChannel",
     "pagerduty": "integrations.pagerduty.channel.PagerDutyChannel",
@@ -329,6 +331,17 @@ FIREBELL_PAGE_REQUEUE_SECONDS = _int("FIREBELL_PAGE_REQUEUE_SECONDS", 30)
 FIREBELL_ACK_REMINDER_MINUTES = _int("FIREBELL_ACK_REMINDER_MINUTES", 30)
 FIREBELL_NOTIFY_TIMEOUT_SECONDS = _int("FIREBELL_NOTIFY_TIMEOUT_SECONDS", 10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="firebell@localhost")
+# A local run (DEBUG) writes each e-mail to a file under var/mail/ instead of needing a mail
+# server; production sends by SMTP. EMAIL_BACKEND overrides either.
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default=(
+        "django.core.mail.backends.filebased.EmailBackend"
+        if DEBUG
+        else "django.core.mail.backends.smtp.EmailBackend"
+    ),
+)
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = _int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")

@@ -17,27 +17,42 @@ from oncall.models import NotificationRule, Urgency
 def default_rules() -> list[tuple[str, str, int]]:
     """(urgency, channel, delay in minutes) for someone without rules.
 
-    High urgency: a Slack DM at once and e-mail after a minute when Slack is configured, else
-    e-mail at once; low urgency: e-mail at once. SMS needs a number, so it is never a default.
+    Both urgencies: the Firebell inbox at once (when the `inbox` channel is installed: it needs
+    no set-up, so a fresh install reaches people). High urgency: also a Slack DM at once and
+    e-mail after a minute when Slack is configured, else e-mail at once; low urgency: e-mail at
+    once. SMS needs a number, so it is never a default.
     """
     configured = getattr(settings, "FIREBELL_DEFAULT_NOTIFICATION_RULES", None)
     if configured:
         return [tuple(rule) for rule in configured]
+    channels = getattr(settings, "FIREBELL_NOTIFICATION_CHANNELS", {})
+    inbox = [(Urgency.HIGH, "inbox", 0), (Urgency.LOW, "inbox", 0)] if "inbox" in channels else []
     if getattr(settings, "SLACK_BOT_TOKEN", ""):
-        return [(Urgency.HIGH, "slack", 0), (Urgency.HIGH, "email", 1), (Urgency.LOW, "email", 0)]
-    return [(Urgency.HIGH, "email", 0), (Urgency.LOW, "email", 0)]
+        return [
+            *inbox,
+            (Urgency.HIGH, "slack", 0),
+            (Urgency.HIGH, "email", 1),
+            (Urgency.LOW, "email", 0),
+        ]
+    return [*inbox, (Urgency.HIGH, "email", 0), (Urgency.LOW, "email", 0)]
 
 
 def notification_rules_ensure_defaults(user: AbstractBaseUser) -> None:
-    """Give `user` the default rules if they have none at all. Idempotent."""
+    """Give `user` the default rules if they have none at all. Idempotent.
+
+    Someone without an e-mail address (the first admin of a fresh install) gets no e-mail rule
+    by default: it could only fail. They keep the others (the inbox).
+    """
     with transaction.atomic():
         if NotificationRule.objects.filter(user=user).exists():
             return
+        has_email = bool(getattr(user, "email", ""))
         NotificationRule.objects.bulk_create(
             NotificationRule(
                 user=user, urgency=urgency, channel=channel, delay=timedelta(minutes=m)
             )
             for urgency, channel, m in default_rules()
+            if channel != "email" or has_email
         )
 
 

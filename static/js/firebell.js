@@ -64,6 +64,54 @@
     }
   });
 
+  /* A polling element marked data-poll-idle skips its refresh while the person is inside it
+     (focus, an open <details>): the CSP-safe form of hx-trigger's "[firebellIdle(...)]". Only
+     background GETs are skipped, never a button's POST. */
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var element = event.detail.elt;
+    if (!element || !element.hasAttribute || !element.hasAttribute("data-poll-idle")) return;
+    if (!element.id || window.firebellIdle(element.id)) return;
+    event.preventDefault();
+  });
+
+  /* Browser notifications of new pages. The bell (inbox) carries its newest unread message as
+     data-notify-id/-title/-body/-url; a higher id than the last one shown, with the person's
+     permission, becomes one notification (tagged, so two tabs show it once). */
+  var NOTIFIED_KEY = "firebell.notified";
+  function notifySupported() { return "Notification" in window; }
+  function notifyFrom(element) {
+    if (!element || !notifySupported() || Notification.permission !== "granted") return;
+    var id = parseInt(element.getAttribute("data-notify-id") || "0", 10);
+    if (!id) return;
+    var last = parseInt(window.localStorage.getItem(NOTIFIED_KEY) || "0", 10);
+    if (id <= last) return;
+    window.localStorage.setItem(NOTIFIED_KEY, String(id));
+    var note = new Notification(element.getAttribute("data-notify-title") || "Firebell", {
+      body: element.getAttribute("data-notify-body") || "", tag: "firebell-page-" + id
+    });
+    var target = element.getAttribute("data-notify-url");
+    note.addEventListener("click", function () { window.focus(); if (target) window.location.assign(target); });
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var element = event.detail.elt;
+    if (element && element.hasAttribute && element.hasAttribute("data-notify-id")) notifyFrom(element);
+    else if (element && element.querySelector) notifyFrom(element.querySelector("[data-notify-id]"));
+  });
+  function showNotifyState() {
+    var state = document.querySelector("[data-notify-state]");
+    var button = document.querySelector("[data-notify-enable]");
+    if (!state || !button) return;
+    if (!notifySupported()) { state.textContent = "This browser cannot show notifications."; return; }
+    button.hidden = Notification.permission !== "default";
+    state.textContent = Notification.permission === "granted" ? "Browser notifications are on." :
+      Notification.permission === "denied" ? "Browser notifications are blocked for this site (change it in the browser's site settings)." : "";
+  }
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("[data-notify-enable]") || !notifySupported()) return;
+    Notification.requestPermission().then(showNotifyState);
+  });
+  document.addEventListener("DOMContentLoaded", showNotifyState);
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     // A new action clears the previous action's message; background polls leave it alone.
     var verb = event.detail.requestConfig && event.detail.requestConfig.verb;

@@ -211,7 +211,9 @@ def test_a_new_person_without_rules_gets_the_defaults_and_is_emailed(standins, d
     newcomer = person("nia-new", high=(), low=())
     declare(policy_of("One", (30, [newcomer])))
     assert len(standins.emails_to(newcomer)) == 1
-    assert newcomer.notification_rules.count() == 2
+    # Inbox and e-mail for each urgency; the page also sits in their Firebell inbox.
+    assert newcomer.notification_rules.count() == 4
+    assert newcomer.inbox_messages.count() == 1
 
 
 def test_a_failing_channel_is_retried_with_backoff_and_never_holds_up_the_next_level(standins, db):

@@ -399,6 +399,8 @@ def test_a_person_adds_edits_removes_and_restores_their_rules(client, world, res
     assert client.post(reverse("oncall:rules-restore"), **HTMX).status_code == 200
     restored = NotificationRule.objects.filter(user=responder)
     assert {(r.urgency, r.channel) for r in restored} == {
+        (Urgency.HIGH, "inbox"),
+        (Urgency.LOW, "inbox"),
         (Urgency.HIGH, "email"),
         (Urgency.LOW, "email"),
     }

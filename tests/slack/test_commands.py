@@ -310,8 +310,9 @@ def test_page_a_person_pages_them_by_their_rules(slack, rita, other_responder):
 
     slack.command(f"page #1 <@{RON}>")
 
-    page = Page.objects.get()
+    page = Page.objects.get(channel="email")  # the defaults: inbox and e-mail
     assert (page.user, page.purpose) == (other_responder, "manual")
+    assert Page.objects.get(channel="inbox").status == "sent"
     slack.workspace.take("users.info")
     assert slack.standins.emails_to(other_responder)  # SEV-3 is low urgency: e-mail
     assert "paged ron-responder for" in slack.reply()["text"]
@@ -323,7 +324,7 @@ def test_page_a_schedule_pages_whoever_is_on_call(slack, rita, other_responder):
 
     slack.command("page #1 t-payments")
 
-    assert Page.objects.get().user == other_responder
+    assert {page.user for page in Page.objects.all()} == {other_responder}
     assert slack.standins.emails_to(other_responder)
     slack.reply()
 
