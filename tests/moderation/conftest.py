@@ -6,9 +6,9 @@ import itertools
 
 import pytest
 from django.contrib.auth.models import Group
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_rotate
 from moderation.defaults import INTAKE, MODERATOR
 from moderation.services.intake import ReportInput, reports_ingest
 from tests.factories import UserFactory
@@ -42,8 +42,7 @@ def platform(defaults):
 def platform_client(platform) -> APIClient:
     """Authenticated with a real API token, as the platform would be."""
     client = APIClient()
-    token = Token.objects.create(user=platform)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_rotate(platform).key}")
     return client
 
 
