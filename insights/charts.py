@@ -110,8 +110,10 @@ def nice_scale(largest: float, *, durations: bool = False, ticks: int = 4) -> li
     return [step * n for n in range(count + 1)]
 
 
-def _category_ticks(labels: Sequence[str], centres: Sequence[float]) -> list[Tick]:
-    every = max(1, math.ceil(len(labels) / MAX_X_LABELS))
+def _category_ticks(
+    labels: Sequence[str], centres: Sequence[float], most: int = MAX_X_LABELS
+) -> list[Tick]:
+    every = max(1, math.ceil(len(labels) / most))
     return [Tick(centres[i], labels[i]) for i in range(0, len(labels), every)]
 
 
@@ -165,9 +167,19 @@ def lines(
     durations: bool,
     format_value: Callable[[float], str],
     describe: Callable[[Series, str, float], str],
+    width: int = WIDTH,
+    height: int = HEIGHT,
 ) -> Chart:
-    """One line per series over the labels; a gap (None) breaks the line."""
-    chart = Chart("lines", list(series))
+    """One line per series over the labels; a gap (None) breaks the line. A smaller `width`
+    and `height` make one of a set of small charts (a panel per group)."""
+    chart = Chart(
+        "lines",
+        list(series),
+        width=width,
+        height=height,
+        plot_right=width - RIGHT,
+        plot_bottom=height - BOTTOM,
+    )
     present = [v for s in series for v in values[s.key] if v is not None]
     scale = nice_scale(max(present, default=0), durations=durations)
     top = scale[-1]
@@ -179,7 +191,9 @@ def lines(
         return round(chart.plot_bottom - value / top * plot_height, 2)
 
     chart.value_ticks = [Tick(y_of(value), format_value(value)) for value in scale]
-    chart.category_ticks = _category_ticks(labels, centres)
+    chart.category_ticks = _category_ticks(
+        labels, centres, max(2, MAX_X_LABELS * width // WIDTH // 2)
+    )
     for s in series:
         run: list[str] = []
         for i, value in enumerate(values[s.key]):

@@ -20,6 +20,7 @@ from insights.selectors import InsightFilters
 
 MAX_LINE_GROUPS = 6  # lines per chart beyond which it stops being readable (the table has all)
 MAX_PEOPLE = 15
+PANEL_WIDTH, PANEL_HEIGHT = 320, 170  # a small chart of a set
 
 
 @dataclass(frozen=True)
@@ -35,14 +36,21 @@ class Table:
     rows: list[tuple]
 
 
+@dataclass(frozen=True)
+class Panel:
+    heading: str  # "" for a report of one chart
+    chart: Chart
+
+
 @dataclass
 class Report:
     slug: str  # element id, and the CSV's name: /insights/<slug>.csv
     title: str
     summary: str  # what it shows and how it is counted (also the SVG's <desc>)
-    chart: Chart
+    panels: list[Panel]  # one chart, or a small chart per group
     table: Table
     note: str = ""
+    legend: list[Series] | None = None  # None: the series of the first chart
 
 
 def _week_label(week: date) -> str:
@@ -89,7 +97,7 @@ def incidents_per_week_report(filters: InsightFilters) -> Report:
         "incidents-per-week",
         _("Incidents per week"),
         _("Incidents declared each week, stacked by severity."),
-        charts.stacked_bars(labels, series, values, describe=_count_text),
+        [Panel("", charts.stacked_bars(labels, series, values, describe=_count_text))],
         table,
     )
 
@@ -128,7 +136,7 @@ def ack_breaches_report(filters: InsightFilters, *, now: datetime) -> Report:
             "time) was missed, by severity: acknowledged late, resolved late without an "
             "acknowledgement, or still waiting past it."
         ),
-        charts.stacked_bars(labels, series, values, describe=_count_text),
+        [Panel("", charts.stacked_bars(labels, series, values, describe=_count_text))],
         table,
     )
 
@@ -175,35 +183,19 @@ def _duration_text(value: float) -> str:
 
 
 def response_times_report(filters: InsightFilters, *, metric: str, by: str) -> Report:
+    """A small chart per severity or service (median solid, p90 dashed, each on its own scale:
+    SEV-1 takes minutes where SEV-4 takes days), the busiest few drawn, the table has all."""
     weeks = filters.weeks()
     found = selectors.response_times(filters, metric=metric, by=by)
     measured: dict[str, int] = {}
     for row in found:
         measured[row.group] = measured.get(row.group, 0) + row.count
-    # Groups in the selector's order (severity rank or service name); the busiest few drawn.
-    groups = list(dict.fromkeys(row.group for row in found))
-    drawn = sorted(groups, key=lambda g: -measured[g])[:MAX_LINE_GROUPS]
-    drawn = [g for g in groups if g in drawn]
-    by_key = {(row.week, row.group): row for row in found}
     ranks = {name: rank for rank, name in selectors.severity_options()}
-    series: list[Series] = []
-    values: dict[str, list[float | None]] = {}
-    for index, group in enumerate(drawn):
-        css = (
-            f"series-sev-{min(ranks[group], 4)}" if by == "severity" else f"series-{index % 6 + 1}"
-        )
-        for suffix, label, dashed, attribute in (
-            ("median", _("median"), False, "median"),
-            ("p90", _("p90"), True, "p90"),
-        ):
-            key = f"{group}/{suffix}"
-            series.append(Series(key, f"{group} {label}", css, dashed))
-            values[key] = [
-                _seconds(getattr(by_key[(week, group)], attribute))
-                if (week, group) in by_key
-                else None
-                for week in weeks
-            ]
+    order = (lambda g: (ranks.get(g, 99), g)) if by == "severity" else (lambda g: g)
+    groups = sorted(measured, key=order)
+    busiest = set(sorted(groups, key=lambda g: -measured[g])[:MAX_LINE_GROUPS])
+    drawn = [g for g in groups if g in busiest]
+    by_key = {(row.week, row.group): row for row in found}
     labels = [_week_label(week) for week in weeks]
 
     def describe(s: Series, label: str, value: float) -> str:
@@ -213,9 +205,33 @@ def response_times_report(filters: InsightFilters, *, metric: str, by: str) -> R
             "value": _duration_text(value),
         }
 
-    chart = charts.lines(
-        labels, series, values, durations=True, format_value=_duration_text, describe=describe
-    )
+    panels = []
+    for index, group in enumerate(drawn):
+        css = (
+            f"series-sev-{min(ranks[group], 4)}" if by == "severity" else f"series-{index % 6 + 1}"
+        )
+        series, values = [], {}
+        for key, label, dashed in (("median", _("median"), False), ("p90", _("p90"), True)):
+            series.append(Series(key, f"{group} {label}", css, dashed))
+            values[key] = [
+                _seconds(getattr(by_key[week, group], key)) if (week, group) in by_key else None
+                for week in weeks
+            ]
+        chart = charts.lines(
+            labels,
+            series,
+            values,
+            durations=True,
+            format_value=_duration_text,
+            describe=describe,
+            width=PANEL_WIDTH,
+            height=PANEL_HEIGHT,
+        )
+        panels.append(Panel(group, chart))
+    legend = [
+        Series("median", _("median"), "series-neutral"),
+        Series("p90", _("90th percentile"), "series-neutral", dashed=True),
+    ]
     group_label = _("Severity") if by == "severity" else _("Service")
     table = Table(
         [
@@ -228,15 +244,19 @@ def response_times_report(filters: InsightFilters, *, metric: str, by: str) -> R
         [(row.week, row.group, row.count, row.median, row.p90) for row in found],
     )
     title, summary = RESPONSE_TITLES[(metric, by)]
-    hidden = len(groups) - len(drawn)
     note = (
-        _("The chart shows the %(shown)s busiest; the table lists all %(all)s.")
+        _("The charts show the %(shown)s busiest; the table lists all %(all)s.")
         % {"shown": len(drawn), "all": len(groups)}
-        if hidden
+        if len(drawn) < len(groups)
         else ""
     )
+    if not panels:  # nothing measured: one empty chart says so
+        empty = charts.lines(
+            labels, [], {}, durations=True, format_value=_duration_text, describe=describe
+        )
+        panels.append(Panel("", empty))
     slug = f"{'mtta' if metric == 'acknowledge' else 'mttr'}-by-{by}"
-    return Report(slug, str(title), str(summary), chart, table, note)
+    return Report(slug, str(title), str(summary), panels, table, note, legend)
 
 
 def oncall_load_report(filters: InsightFilters) -> Report:
@@ -281,7 +301,12 @@ def oncall_load_report(filters: InsightFilters) -> Report:
             "(22:00 to 07:00) in which at least one woke them — times in %(zone)s."
         )
         % {"zone": zone},
-        charts.horizontal_bars([p.name for p in shown], series, values, describe=describe),
+        [
+            Panel(
+                "",
+                charts.horizontal_bars([p.name for p in shown], series, values, describe=describe),
+            )
+        ],
         table,
         note,
     )

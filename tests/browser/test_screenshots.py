@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import Page, expect
 
 from tests.browser.seed import seed_board
+from tests.browser.seed_insights import seed_insights
 from tests.browser.seed_integrations import seed_integrations
 
 pytestmark = pytest.mark.browser
@@ -67,4 +68,18 @@ def test_integration_screens_render_with_realistic_data(
     expect(page.locator("#integration_deliveries")).to_contain_text("Rejected")
     page.screenshot(path=str(folder / "integration-detail.png"), full_page=True)
     for name in ("integrations", "integration-detail"):
+        assert (folder / f"{name}.png").stat().st_size > 10_000
+
+
+def test_insights_render_with_realistic_data(page: Page, live_server, login, defaults, tmp_path):
+    seeded = seed_insights()
+    folder = _folder(tmp_path)
+    viewer = seeded["people"]["rita"]
+    login(viewer, "/insights/")
+    expect(page.locator("#incidents-per-week svg rect.bar").first).to_be_visible()
+    expect(page.locator("#mtta-by-severity polyline").first).to_be_visible()
+    expect(page.locator("#oncall-load")).to_contain_text("Rita Alvarez")
+    page.screenshot(path=str(folder / "insights.png"))
+    page.screenshot(path=str(folder / "insights-full.png"), full_page=True)
+    for name in ("insights", "insights-full"):
         assert (folder / f"{name}.png").stat().st_size > 10_000

@@ -1,0 +1,65 @@
+"""Twelve weeks of history for the insights screenshot: incidents with their acknowledge and
+resolve times, and the pages they sent (bulk inserts: what is shown is aggregates of rows)."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.utils import timezone
+
+from incidents.models import Incident, IncidentStatus, Severity
+from oncall.models import Page, PageStatus
+from tests.browser.seed import seed_people, seed_services
+
+# Typical minutes to acknowledge and to resolve per severity rank (the seed varies them).
+TYPICAL = {1: (6, 90), 2: (18, 240), 3: (60, 900), 4: (240, 2880)}
+
+
+def seed_insights(now=None, *, weeks: int = 12, first_number: int = 5000) -> dict:
+    now = now or timezone.now()
+    chance = random.Random(14)
+    people = seed_people()
+    services = list(seed_services().values())
+    severities = {s.rank: s for s in Severity.objects.all()}
+    incidents = []
+    for n in range(weeks * 9):
+        rank = chance.choices([1, 2, 3, 4], weights=[1, 3, 4, 2])[0]
+        created = now - timedelta(minutes=chance.randint(60, weeks * 7 * 24 * 60))
+        ack_typical, resolve_typical = TYPICAL[rank]
+        ack = timedelta(minutes=chance.lognormvariate(0, 0.6) * ack_typical)
+        resolved = ack + timedelta(minutes=chance.lognormvariate(0, 0.5) * resolve_typical)
+        incidents.append(
+            Incident(
+                number=first_number + n,
+                title=f"Seeded incident {n}",
+                severity=severities[rank],
+                status=IncidentStatus.RESOLVED,
+                created_at=created,
+                triggered_at=created,
+                acknowledged_at=created + ack,
+                resolved_at=created + resolved,
+            )
+        )
+    Incident.objects.bulk_create(incidents)
+    links = []
+    for incident in incidents:
+        for service in chance.sample(services, chance.choice([1, 1, 2])):
+            links.append(Incident.services.through(incident_id=incident.pk, service_id=service.pk))
+    Incident.services.through.objects.bulk_create(links)
+    pages = []
+    for incident in incidents:
+        who = chance.choice(list(people.values()))
+        pages.append(
+            Page(
+                incident=incident,
+                user=who,
+                level=1,
+                channel="email",
+                status=PageStatus.SENT,
+                due_at=incident.triggered_at,
+                sent_at=incident.triggered_at,
+            )
+        )
+    Page.objects.bulk_create(pages)
+    return {"people": people, "incidents": incidents}
