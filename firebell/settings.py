@@ -69,6 +69,23 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[]) or [PUBLIC_B
 FIREBELL_REQUIRE_SERVICES = _bool("FIREBELL_REQUIRE_SERVICES", False)
 # The public status page (docs/status-page.md): its title.
 FIREBELL_STATUS_PAGE_TITLE = env.str("FIREBELL_STATUS_PAGE_TITLE", default="Service status")
+# /metrics (docs/operations.md#metrics): a bearer token, and networks allowed without it.
+FIREBELL_METRICS_TOKEN = env.str("FIREBELL_METRICS_TOKEN", default="")
+
+
+def _networks(name: str, default: str) -> list:
+    import ipaddress
+
+    raw = env.str(name, default=default)
+    try:
+        return [ipaddress.ip_network(item.strip()) for item in raw.split(",") if item.strip()]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc} (a comma-separated list of CIDRs)") from None
+
+
+FIREBELL_METRICS_ALLOWED_NETWORKS = _networks(
+    "FIREBELL_METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128"
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -95,6 +112,7 @@ INSTALLED_APPS = [
     "checks",
     "insights",
     "statuspage",
+    "monitoring",
     "integrations",
     "integrations.slack",
     "integrations.inbox",

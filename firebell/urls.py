@@ -8,6 +8,7 @@ from core import views as core_views
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    path("", include("monitoring.urls")),
     path("admin/", admin.site.urls),
     path("", include("integrations.urls")),
     path("slack/", include("integrations.slack.urls")),

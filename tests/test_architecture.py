@@ -22,6 +22,8 @@ ALLOWED: dict[str, set[str]] = {
     "moderation": {"core", "incidents", "firebell"},
     "checks": {"core", "incidents", "alerts", "firebell"},
     "statuspage": {"core", "incidents", "firebell"},
+    # Firebell watching itself: reads every app's state; nothing imports it.
+    "monitoring": {"core", "incidents", "alerts", "oncall", "checks", "firebell"},
     "integrations": {"core", "accounts", "incidents", "alerts", "oncall", "firebell"},
     # Reports read incidents, on-call and post-mortems; nothing imports insights.
     "insights": {"core", "incidents", "oncall", "postmortems", "firebell"},
