@@ -69,6 +69,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[]) or [PUBLIC_B
 FIREBELL_REQUIRE_SERVICES = _bool("FIREBELL_REQUIRE_SERVICES", False)
 # The public status page (docs/status-page.md): its title.
 FIREBELL_STATUS_PAGE_TITLE = env.str("FIREBELL_STATUS_PAGE_TITLE", default="Service status")
+# Status page subscribers: e-mails sent per second at most (one sender at a time).
+FIREBELL_STATUS_EMAILS_PER_SECOND = _int("FIREBELL_STATUS_EMAILS_PER_SECOND", 10)
+if FIREBELL_STATUS_EMAILS_PER_SECOND < 1:
+    raise ImproperlyConfigured("FIREBELL_STATUS_EMAILS_PER_SECOND must be at least 1.")
 # /metrics (docs/operations.md#metrics): a bearer token, and networks allowed without it.
 FIREBELL_METRICS_TOKEN = env.str("FIREBELL_METRICS_TOKEN", default="")
 
@@ -302,6 +306,8 @@ CELERY_BEAT_SCHEDULE = {
     "checks-heartbeats-sweep": {"task": "checks.tasks.heartbeats_sweep_task", "schedule": 2.0},
     "checks-polls-dispatch": {"task": "checks.tasks.polls_dispatch_task", "schedule": 1.0},
     "checks-results-prune": {"task": "checks.tasks.results_prune_task", "schedule": 3600.0},
+    # Status page: mail public updates left in the outbox (rate-bounded, one sender at a time).
+    "statuspage-outbox-send": {"task": "statuspage.tasks.outbox_send_task", "schedule": 10.0},
 }
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = _int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 90)
 

@@ -25,3 +25,10 @@ class PublishForm(PublicUpdateForm):
     )
 
     field_order = ["title", "components", "status", "body"]
+
+
+class SubscribeForm(Form):
+    email = forms.EmailField(max_length=254, label="E-mail address")
+    components = forms.ModelMultipleChoiceField(
+        queryset=Component.objects.all(), required=False, label="Components"
+    )

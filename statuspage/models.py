@@ -142,3 +142,69 @@ class Maintenance(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Subscriber(models.Model):
+    """An e-mail address that asked for updates: it receives them only once confirmed (double
+    opt-in), for every component or only those chosen, until it unsubscribes."""
+
+    email = models.EmailField(max_length=254)
+    components = models.ManyToManyField(Component, blank=True, related_name="subscribers")
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                models.functions.Lower("email"), name="one_subscriber_per_email"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_active(self) -> bool:
+        return self.confirmed_at is not None and self.unsubscribed_at is None
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"  # permanently (address refused, or too many attempts)
+
+
+class SubscriberEmail(models.Model):
+    """The outbox: one row per (public update, subscriber), so each is mailed exactly once.
+
+    A sender claims a row with a conditional UPDATE (`claim_token`, `claimed_until`); a row
+    whose sender died is claimed again after its lease."""
+
+    update = models.ForeignKey(PublicUpdate, on_delete=models.CASCADE, related_name="emails")
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="emails")
+    status = models.CharField(
+        max_length=8, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    claim_token = models.UUIDField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["update", "subscriber"], name="one_email_per_update")
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="pending"),
+                name="subscriber_email_pending_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.update_id} → {self.subscriber_id} ({self.status})"

@@ -11,6 +11,9 @@ urlpatterns = [
     path("status/feed.atom", views.status_atom, name="atom"),
     path("status/feed.rss", views.status_rss, name="rss"),
     path("status/api/summary.json", views.status_summary_json, name="summary"),
+    path("status/subscribe", views.subscribe, name="subscribe"),
+    path("status/subscribe/confirm/<str:token>", views.confirm, name="confirm"),
+    path("status/unsubscribe/<str:token>", views.unsubscribe, name="unsubscribe"),
     path("incidents/<int:number>/status-page/publish/", views.publish, name="publish"),
     path("incidents/<int:number>/status-page/update/", views.update, name="update"),
 ]

@@ -10,15 +10,16 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import clock
-from core.errors import PermissionDeniedError, ValidationError
+from core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from core.ui import form_error, render_to_string, ui_view
 from incidents.pages import incident_changed_response
 from incidents.selectors import incident_get_for_user, user_can_respond
-from statuspage import cache, selectors, services
-from statuspage.forms import PublicUpdateForm, PublishForm
+from statuspage import cache, selectors, services, subscribers
+from statuspage.forms import PublicUpdateForm, PublishForm, SubscribeForm
 from statuspage.models import Publication
 
 CACHE_CONTROL = f"public, max-age={cache.TTL}"
@@ -193,3 +194,82 @@ def update(request: HttpRequest, number: int) -> HttpResponse:
         body=form.cleaned_data["body"],
     )
     return incident_changed_response(request, number, "incident_statuspage")
+
+
+# --- subscribers (public: the signed token or the double opt-in is the protection) ----------------
+
+SUBSCRIBE_LIMIT_PER_HOUR = 10
+
+
+def _public(
+    request: HttpRequest, heading: str, message: str, status: int = 200, **extra
+) -> HttpResponse:
+    context = {
+        "title": settings.FIREBELL_STATUS_PAGE_TITLE,
+        "heading": heading,
+        "message": message,
+        **extra,
+    }
+    html = render_to_string(None, "statuspage/public_message.html", context)
+    response = HttpResponse(html, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _too_many(request: HttpRequest) -> bool:
+    from django.core.cache import cache as django_cache
+
+    key = f"statuspage:subscribe:{request.META.get('REMOTE_ADDR', '')}"
+    django_cache.add(key, 0, 3600)
+    try:
+        return django_cache.incr(key) > SUBSCRIBE_LIMIT_PER_HOUR
+    except ValueError:  # expired between add and incr
+        return False
+
+
+@csrf_exempt  # the form is on the cached public page (no per-visitor token); opt-in protects
+@require_POST
+def subscribe(request: HttpRequest) -> HttpResponse:
+    form = SubscribeForm(request.POST)
+    if not form.is_valid():
+        reason = form_error(form).message
+        return _public(request, "Not subscribed", reason, status=400)
+    if _too_many(request):
+        return _public(
+            request, "Not subscribed", "Too many requests from your address; try later.", 429
+        )
+    subscribers.subscriber_request(
+        email=form.cleaned_data["email"], components=form.cleaned_data["components"]
+    )
+    return _public(
+        request,
+        "Check your inbox",
+        "We sent a confirmation link to that address. Updates start once you open it.",
+    )
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners open links); POST confirms."""
+    if request.method == "GET":
+        return _public(
+            request, "Confirm your subscription", "", action=request.path, button="Confirm"
+        )
+    try:
+        subscribers.subscriber_confirm(token=token)
+    except (ValidationError, NotFoundError) as error:
+        return _public(request, "Not confirmed", error.message, status=error.status_code)
+    return _public(request, "Subscribed", "You will receive an e-mail for every public update.")
+
+
+@csrf_exempt  # RFC 8058 one-click: mail clients POST "List-Unsubscribe=One-Click" here
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "GET":
+        return _public(request, "Unsubscribe", "", action=request.path, button="Unsubscribe")
+    try:
+        subscribers.subscriber_unsubscribe(token=token)
+    except NotFoundError as error:
+        return _public(request, "Not found", error.message, status=404)
+    return _public(request, "Unsubscribed", "You will not receive any more e-mails from us.")
