@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("alerts.urls")),
     path("", include("checks.urls")),
     path("", include("statuspage.urls")),
+    path("", include("postmortems.urls")),
     path("", include("incidents.urls")),
 ]
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PostmortemsConfig(AppConfig):
@@ -6,11 +7,49 @@ class PostmortemsConfig(AppConfig):
 
     def ready(self) -> None:
         from core.services import defaults_register
+        from core.ui import NavLink, nav_links
         from incidents.events import timeline_event_recorded
-        from postmortems import receivers
+        from incidents.extensions import (
+            IncidentAction,
+            IncidentBadges,
+            IncidentPanel,
+            incident_actions,
+            incident_badges,
+            incident_panels,
+        )
+        from postmortems import pages, receivers
         from postmortems.defaults import defaults_ensure_postmortems
 
         defaults_register(self, defaults_ensure_postmortems)
         timeline_event_recorded.connect(
             receivers.incident_resolved, dispatch_uid="postmortems-incident-resolved"
+        )
+        incident_panels.register(
+            IncidentPanel(
+                "incident_postmortem",
+                "postmortems/incident_panel.html",
+                data=pages.postmortem_panel_data,
+                order=40,
+            )
+        )
+        incident_actions.register(
+            IncidentAction(
+                "start_postmortem",
+                _("Start post-mortem"),
+                "postmortems:start",
+                visible=pages.can_start,
+                confirm=_("Start the post-mortem of incident #%(number)s?"),
+                order=60,
+            )
+        )
+        incident_badges.register(IncidentBadges("postmortem_state", pages.postmortem_badges))
+        nav_links.register(
+            NavLink(
+                "postmortems",
+                _("Post-mortems"),
+                "postmortems:list",
+                "postmortems.view_postmortem",
+                ("postmortems",),
+                order=50,
+            )
         )

@@ -297,3 +297,7 @@ def responders() -> QuerySet:
 
 def user_by_username(username: str) -> AbstractBaseUser | None:
     return get_user_model().objects.filter(username=username, is_active=True).first()
+
+
+def postmortem_exists(*, incident_id: int) -> bool:
+    return Postmortem.objects.filter(incident_id=incident_id).exists()

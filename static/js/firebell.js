@@ -115,6 +115,8 @@
   document.addEventListener("htmx:beforeRequest", function (event) {
     // A new action clears the previous action's message; background polls leave it alone.
     var verb = event.detail.requestConfig && event.detail.requestConfig.verb;
+    // [data-keep-flash]: requests such as a live preview that are not actions of their own.
+    if (event.detail.elt && event.detail.elt.closest("[data-keep-flash]")) return;
     if (verb && verb !== "get") flash("");
   });
 
