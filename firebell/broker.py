@@ -31,8 +31,36 @@ from typing import Any
 
 from kombu.transport import filesystem
 from kombu.utils.json import dumps, loads
+from kombu.utils.scheduling import FairCycle, priority_cycle
 
 logger = logging.getLogger(__name__)
+
+# The queue of escalation steps and page deliveries (settings.PAGING_QUEUE). A worker that
+# consumes it beside others always takes from it first, so a flooded default queue never holds
+# up a page on a worker that serves both (`make run`, a small installation).
+PAGING_QUEUE = "paging"
+
+
+def _paging_first(queues: list[str]) -> list[str]:
+    return sorted(queues, key=lambda queue: queue != PAGING_QUEUE)  # stable: others keep order
+
+
+class PagingFirstCycle(priority_cycle):
+    """kombu's `queue_order_strategy` for Redis: the paging queue first, then the others, in the
+    same order at every fetch (BRPOP takes from the first non-empty list it is given)."""
+
+    def consume(self, n: int) -> list[str]:
+        return _paging_first(list(self.items))[:n]
+
+
+class _InOrderCycle(FairCycle):
+    """The embedded broker's fetch order: every fetch starts again at the first queue (paging),
+    instead of kombu's round robin, which would serve a flooded queue every other time."""
+
+    def get(self, callback, **kwargs):
+        self.pos = 0
+        return super().get(callback, **kwargs)
+
 
 FOLDERS = ("queue", "control", "tmp", "processing", "rejected")
 
@@ -63,6 +91,11 @@ def _write_atomically(path: Path, data: bytes, temporary_folder: Path) -> None:
 
 
 class Channel(filesystem.Channel):
+    def _reset_cycle(self) -> None:
+        self._cycle = _InOrderCycle(
+            self._get_and_deliver, _paging_first(self._active_queues), Empty
+        )
+
     @property
     def _root(self) -> Path:
         return Path(self.data_folder_in).parent

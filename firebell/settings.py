@@ -10,6 +10,9 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
+
+from firebell.broker import PAGING_QUEUE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -277,6 +280,14 @@ if not CELERY_BROKER_URL:
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Two queues (README "Production"): `paging` carries escalation steps, the tick and page
+# deliveries, so an alert storm filling the default queue never holds up a page; production runs
+# a worker on each. A worker given both (`-Q paging,celery`, as `make run`'s) always looks at
+# `paging` first (firebell.broker.PagingFirstCycle, and the embedded broker's own order).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue(PAGING_QUEUE), Queue(CELERY_TASK_DEFAULT_QUEUE))
+CELERY_TASK_ROUTES = {"oncall.tasks.*": {"queue": PAGING_QUEUE}}
+CELERY_BROKER_TRANSPORT_OPTIONS["queue_order_strategy"] = "firebell.broker:PagingFirstCycle"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -287,7 +298,14 @@ CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Every periodic job lives here, in one schedule.
 CELERY_BEAT_SCHEDULE = {
+    # One heartbeat per queue: /readyz tells a dead paging worker from a dead default worker.
     "worker-heartbeat": {"task": "core.tasks.worker_heartbeat_task", "schedule": 15.0},
+    "paging-worker-heartbeat": {
+        "task": "core.tasks.worker_heartbeat_task",
+        "schedule": 15.0,
+        "args": (PAGING_QUEUE,),
+        "options": {"queue": PAGING_QUEUE},
+    },
     # On-call: perform due escalation steps, reminders, ack timeouts; re-queue due deliveries.
     "escalation-tick": {"task": "oncall.tasks.escalation_tick_task", "schedule": 1.0},
     "alert-deliveries-sweep": {"task": "alerts.tasks.deliveries_sweep_task", "schedule": 5.0},
@@ -351,7 +369,7 @@ FIREBELL_NOTIFICATION_CHANNELS = {
 FIREBELL_PAGE_MAX_ATTEMPTS = _int("FIREBELL_PAGE_MAX_ATTEMPTS", 5)
 FIREBELL_PAGE_RETRY_BASE_SECONDS = _int("FIREBELL_PAGE_RETRY_BASE_SECONDS", 30)
 FIREBELL_PAGE_LEASE_SECONDS = _int("FIREBELL_PAGE_LEASE_SECONDS", 120)
-FIREBELL_PAGE_REQUEUE_SECONDS = _int("FIREBELL_PAGE_REQUEUE_SECONDS", 30)
+FIREBELL_PAGE_REQUEUE_SECONDS = _int("FIREBELL_PAGE_REQUEUE_SECONDS", 15)
 FIREBELL_ACK_REMINDER_MINUTES = _int("FIREBELL_ACK_REMINDER_MINUTES", 30)
 FIREBELL_NOTIFY_TIMEOUT_SECONDS = _int("FIREBELL_NOTIFY_TIMEOUT_SECONDS", 10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="firebell@localhost")

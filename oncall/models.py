@@ -241,8 +241,8 @@ class EscalationState(models.Model):
 
     `policy_snapshot` is the policy as it was when paging started. `next_step_at` says when the
     next level is due, `reminder_at` and `ack_timeout_at` the timers that run while acknowledged;
-    the beat tick performs whatever is due. `step_token` changes with every step so a superseded
-    task exits quietly, and a step is claimed by an UPDATE that checks it.
+    the beat tick queues a task for whatever is due. `step_token` changes with every step so a
+    superseded task exits quietly, and a step is claimed by an UPDATE that checks it.
     """
 
     incident = models.OneToOneField(
@@ -265,6 +265,9 @@ class EscalationState(models.Model):
     next_step_at = models.DateTimeField(null=True, blank=True)
     reminder_at = models.DateTimeField(null=True, blank=True)
     ack_timeout_at = models.DateTimeField(null=True, blank=True)
+    # When a task for what is due (step, reminder or timeout) was last queued: the tick queues
+    # it again only once this is stale, so a backlog is not fed a copy every second.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -1,4 +1,7 @@
-"""Celery tasks: thin wrappers that load by id, call one service and say what happened."""
+"""Celery tasks: thin wrappers that load by id, call one service and say what happened.
+
+All of them travel on the paging queue (settings.CELERY_TASK_ROUTES), away from alert intake.
+"""
 
 from celery import shared_task
 
@@ -10,6 +13,17 @@ def escalation_step_task(incident_id: int, token: int | None = None) -> str:
     return services.escalation_step(incident_id, token=token)
 
 
+@shared_task(ignore_result=True, acks_late=True)
+def escalation_remind_task(incident_id: int) -> str:
+    return services.escalation_remind(incident_id)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def escalation_ack_timeout_task(incident_id: int) -> str:
+    return services.escalation_ack_timeout(incident_id)
+
+
+# Queues what is due; performs nothing itself (a slow step never delays the next tick).
 @shared_task(ignore_result=True, acks_late=True)
 def escalation_tick_task() -> str:
     done = services.escalation_tick()

@@ -156,8 +156,19 @@ def celery_worker_env() -> dict[str, str]:
 
 
 @pytest.fixture
+def celery_worker_args() -> list[str]:
+    """Extra command-line arguments for `celery_worker_process` (e.g. `["-Q", "paging"]`).
+
+    Without `-Q` the worker consumes every queue (settings.CELERY_TASK_QUEUES), paging first."""
+    return []
+
+
+@pytest.fixture
 def celery_worker_process(
-    transactional_db, celery_worker_env: dict[str, str], tmp_path: Path
+    transactional_db,
+    celery_worker_env: dict[str, str],
+    celery_worker_args: list[str],
+    tmp_path: Path,
 ) -> Iterator[CeleryWorkerProcess]:
     """A real worker on the test broker and the test database, stopped (group killed) after.
 
@@ -203,6 +214,7 @@ def celery_worker_process(
                 "--without-heartbeat",
                 "--hostname",
                 f"pytest-{os.getpid()}@%h",
+                *celery_worker_args,
             ],
             cwd=settings.BASE_DIR,
             env=env,

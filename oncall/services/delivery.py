@@ -134,7 +134,7 @@ def pages_enqueue_due(*, limit: int = 500) -> int:
     from oncall.tasks import page_deliver_task
 
     now = clock.now()
-    requeue = timedelta(seconds=getattr(settings, "FIREBELL_PAGE_REQUEUE_SECONDS", 30))
+    requeue = timedelta(seconds=getattr(settings, "FIREBELL_PAGE_REQUEUE_SECONDS", 15))
     not_queued = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - requeue)
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
     candidates = (

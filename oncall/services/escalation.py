@@ -1,8 +1,9 @@
 """The escalation engine: start, step, stop, timers and manual actions.
 
 The database is the source of truth. Each incident's EscalationState says which level is next
-and when (`next_step_at`); the beat tick (`escalation_tick`) performs whatever is due, so a lost
-task only delays a step until the next tick. A step locks the incident row (skipping it if
+and when (`next_step_at`); the beat tick (`escalation_tick`) queues a task for whatever is due on
+the paging queue (it performs nothing itself), so a lost task only delays a step until the tick
+queues it again. A step locks the incident row (skipping it if
 someone else holds the lock: an acknowledgement or another step), checks the state is still due,
 and claims it with a conditional UPDATE on `step_token`; Page rows are unique per step and
 target, so nothing is paged twice. Acknowledge/resolve lock the same incident row and stop the
@@ -19,7 +20,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q, QuerySet
 
 from core import clock
 from core.errors import ConflictError, PermissionDeniedError, ValidationError
@@ -58,9 +59,15 @@ def _lock_incident(incident_id: int, *, skip_locked: bool) -> Incident | None:
     return queryset.filter(pk=incident_id).first()
 
 
+def _requeue_after() -> timedelta:
+    return timedelta(seconds=getattr(settings, "FIREBELL_PAGE_REQUEUE_SECONDS", 15))
+
+
 def _queue_step(incident_id: int, token: int) -> None:
     from oncall.tasks import escalation_step_task
 
+    # Marked as queued, so the tick does not queue the same step again meanwhile.
+    EscalationState.objects.filter(incident_id=incident_id).update(enqueued_at=clock.now())
     transaction.on_commit(lambda: escalation_step_task.delay(incident_id, token))
 
 
@@ -204,14 +211,25 @@ def escalation_step(incident_id: int, *, token: int | None = None) -> str:
         with transaction.atomic():
             return _step(incident_id, token)
     except _Skip as skip:
+        if skip.args[0] == _LOCKED:
+            _queue_mark_clear(incident_id)
         return f"incident {incident_id}: {skip}"
+
+
+_LOCKED = "skipped, locked by another transaction or gone"
+
+
+def _queue_mark_clear(incident_id: int) -> None:
+    """Let the next tick queue this incident's due work again at once: the task that found the
+    incident locked did nothing, and what holds the lock may not be a step."""
+    EscalationState.objects.filter(incident_id=incident_id).update(enqueued_at=None)
 
 
 def _step(incident_id: int, token: int | None) -> str:
     now = clock.now()
     incident = _lock_incident(incident_id, skip_locked=True)
     if incident is None:
-        raise _Skip("skipped, locked by another transaction or gone")
+        raise _Skip(_LOCKED)
     state = EscalationState.objects.filter(incident_id=incident_id).first()
     if state is None or (token is not None and state.step_token != token):
         raise _Skip("skipped, superseded")
@@ -235,6 +253,7 @@ def _step(incident_id: int, token: int | None) -> str:
         step_token=F("step_token") + 1,
         status=EscalationStatus.EXHAUSTED if exhausted else EscalationStatus.ACTIVE,
         next_step_at=None if exhausted else now + timedelta(seconds=level["delay_seconds"]),
+        enqueued_at=None,
         updated_at=now,
     )
     if claimed != 1:
@@ -323,12 +342,15 @@ def escalation_remind(incident_id: int) -> str:
     with transaction.atomic():
         now = clock.now()
         incident = _lock_incident(incident_id, skip_locked=True)
+        if incident is None:
+            transaction.on_commit(lambda: _queue_mark_clear(incident_id))
+            return f"incident {incident_id}: reminder {_LOCKED}"
         state = EscalationState.objects.filter(incident_id=incident_id).first()
-        if incident is None or state is None or not state.reminder_at or state.reminder_at > now:
+        if state is None or not state.reminder_at or state.reminder_at > now:
             return f"incident {incident_id}: reminder skipped, not due"
         if (
             EscalationState.objects.filter(pk=state.pk, reminder_at=state.reminder_at).update(
-                reminder_at=None, updated_at=now
+                reminder_at=None, enqueued_at=None, updated_at=now
             )
             != 1
         ):
@@ -364,17 +386,15 @@ def escalation_ack_timeout(incident_id: int) -> str:
     with transaction.atomic():
         now = clock.now()
         incident = _lock_incident(incident_id, skip_locked=True)
+        if incident is None:
+            transaction.on_commit(lambda: _queue_mark_clear(incident_id))
+            return f"incident {incident_id}: ack timeout {_LOCKED}"
         state = EscalationState.objects.filter(incident_id=incident_id).first()
-        if (
-            incident is None
-            or state is None
-            or not state.ack_timeout_at
-            or state.ack_timeout_at > now
-        ):
+        if state is None or not state.ack_timeout_at or state.ack_timeout_at > now:
             return f"incident {incident_id}: ack timeout skipped, not due"
         if (
             EscalationState.objects.filter(pk=state.pk, ack_timeout_at=state.ack_timeout_at).update(
-                ack_timeout_at=None, updated_at=now
+                ack_timeout_at=None, enqueued_at=None, updated_at=now
             )
             != 1
         ):
@@ -387,24 +407,69 @@ def escalation_ack_timeout(incident_id: int) -> str:
 
 
 def escalation_tick(*, limit: int = TICK_BATCH) -> dict[str, int]:
-    """Perform every escalation step, reminder and acknowledge timeout that is due, and queue
-    delivery of due pages. Run by beat every second; safe to run in several processes at once."""
+    """Queue a task for every escalation step, reminder and acknowledge timeout that is due, and
+    for every due page; perform none of them here (a slow step never delays the next tick).
+
+    Run by beat every second. Safe in several processes at once (two beats): each state's queue
+    mark is claimed with a conditional UPDATE, so of two ticks exactly one queues a given step,
+    and the step itself is claimed by its token. A queued task that never ran (lost with the
+    broker or a killed worker) is queued again once its mark is stale, backing off like pages.
+    Returns how many of each were queued.
+    """
     from oncall.services.delivery import pages_enqueue_due
+    from oncall.tasks import (
+        escalation_ack_timeout_task,
+        escalation_remind_task,
+        escalation_step_task,
+    )
 
     now = clock.now()
-    due = EscalationState.objects.order_by()
-    steps = due.filter(status=EscalationStatus.ACTIVE, next_step_at__lte=now)
-    reminders = due.filter(reminder_at__lte=now)
-    timeouts = due.filter(ack_timeout_at__lte=now)
-    done = {"steps": 0, "reminders": 0, "ack_timeouts": 0}
-    for incident_id in steps.values_list("incident_id", flat=True)[:limit]:
-        done["steps"] += "paged" in escalation_step(incident_id)
-    for incident_id in reminders.values_list("incident_id", flat=True)[:limit]:
-        done["reminders"] += "reminded" in escalation_remind(incident_id)
-    for incident_id in timeouts.values_list("incident_id", flat=True)[:limit]:
-        done["ack_timeouts"] += "timed out" in escalation_ack_timeout(incident_id)
-    done["deliveries"] = pages_enqueue_due(limit=limit)
-    return done
+    states = EscalationState.objects.order_by()
+    steps = states.filter(status=EscalationStatus.ACTIVE, next_step_at__lte=now)
+    return {
+        "steps": _enqueue_due(
+            steps, "next_step_at", lambda s: escalation_step_task.delay(s[0], s[1]), now, limit
+        ),
+        "reminders": _enqueue_due(
+            states.filter(reminder_at__lte=now),
+            "reminder_at",
+            lambda s: escalation_remind_task.delay(s[0]),
+            now,
+            limit,
+        ),
+        "ack_timeouts": _enqueue_due(
+            states.filter(ack_timeout_at__lte=now),
+            "ack_timeout_at",
+            lambda s: escalation_ack_timeout_task.delay(s[0]),
+            now,
+            limit,
+        ),
+        "deliveries": pages_enqueue_due(limit=limit),
+    }
+
+
+def _enqueue_due(
+    due: QuerySet[EscalationState], due_field: str, send, now: datetime, limit: int
+) -> int:
+    """Claim the queue mark of each due state in `due` (oldest due first) and `send` its task:
+    `send((incident_id, step_token))`. A mark younger than FIREBELL_PAGE_REQUEUE_SECONDS, or
+    younger than half the time the work has been due (a backlog, not a lost task), is left."""
+    stale = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - _requeue_after())
+    candidates = (
+        due.filter(stale)
+        .order_by(due_field)
+        .values_list("pk", "incident_id", "step_token", "enqueued_at", due_field)
+    )
+    queued = 0
+    for pk, incident_id, token, enqueued_at, due_at in candidates[: limit * 4]:
+        if queued >= limit:
+            break
+        if enqueued_at is not None and now - enqueued_at < (now - due_at) / 2:
+            continue  # backing off
+        if EscalationState.objects.filter(pk=pk, enqueued_at=enqueued_at).update(enqueued_at=now):
+            send((incident_id, token))
+            queued += 1
+    return queued
 
 
 # --- Manual actions ----------------------------------------------------------------------------

@@ -123,3 +123,34 @@ def test_files_that_are_not_messages_of_the_queue_are_left_alone(tmp_path, stray
             queue.get(block=True, timeout=0.5)
         queue.close()
     assert (tmp_path / "queue" / stray).exists()
+
+
+def test_a_consumer_of_both_queues_takes_the_paging_queue_first(tmp_path):
+    """`make run`'s single worker: however many messages wait on the default queue, the next one
+    taken is from the paging queue (kombu's round robin would take each queue in turn)."""
+    from kombu import Consumer, Exchange, Queue
+
+    exchange = Exchange("celery", type="direct")
+    default, paging = Queue("celery", exchange, "celery"), Queue("paging", exchange, "paging")
+    taken: list[str] = []
+    with Connection(
+        "filesystem://",
+        transport="firebell.broker:Transport",
+        transport_options=broker_options(tmp_path),
+    ) as connection:
+        producer = connection.Producer()
+        for queue in (default, paging):
+            queue(connection.default_channel).declare()
+        for number in range(5):
+            producer.publish({"n": number}, exchange=exchange, routing_key="celery")
+        for number in range(2):
+            producer.publish({"n": number}, exchange=exchange, routing_key="paging")
+
+        def on_message(body, message):
+            taken.append(message.delivery_info["routing_key"])
+            message.ack()
+
+        with Consumer(connection, [default, paging], callbacks=[on_message], prefetch_count=1):
+            while len(taken) < 4:
+                connection.drain_events(timeout=5)
+    assert taken == ["paging", "paging", "celery", "celery"]

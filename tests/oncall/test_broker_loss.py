@@ -14,9 +14,9 @@ import pytest
 from core import clock
 from firebell.celery import app as celery_app
 from oncall.models import Page, PageStatus
-from oncall.services import pages_enqueue_due
+from oncall.services import escalation_step, pages_enqueue_due
 from tests.concurrency import broker_switched_to
-from tests.oncall.conftest import T0, declare, person, policy_of, tick
+from tests.oncall.conftest import T0, after_commit, declare, person, policy_of, tick
 
 pytestmark = pytest.mark.redis
 
@@ -44,9 +44,10 @@ def test_steps_and_deliveries_lost_with_the_broker_are_recovered_by_the_sweep_ex
     assert celery_app.control.purge() == 5  # ... and the broker loses them all
     assert not Page.objects.exists()
     celery_app.conf.task_always_eager = True  # from now on the tick's tasks run in-process
-    tick(T0)
+    assert tick(T0 + timedelta(seconds=10))["steps"] == 0  # queued recently: may yet run
+    assert tick(T0 + timedelta(seconds=16))["steps"] == 5  # its queue mark is stale: again
     assert len(standins.emails_to(first)) == 5
-    tick(T0 + timedelta(minutes=5))
+    tick(T0 + timedelta(minutes=5, seconds=16))  # level 2: five minutes after level 1's step
     assert len(standins.emails_to(second)) == 5
     assert Page.objects.filter(status=PageStatus.SENT).count() == 10
 
@@ -56,12 +57,13 @@ def test_a_delivery_lost_with_the_broker_is_requeued_once_its_queue_mark_is_stal
 ):
     only = person("oli-only")
     incident = declare(policy_of("Lossy", (30, [only])))
-    tick(T0)  # the sweep performs the step here; its delivery task goes to the broker
+    with clock.frozen_at(T0), after_commit():
+        escalation_step(incident.pk)  # as a worker would: its delivery task goes to the broker
     assert celery_app.control.purge() == 2  # the first step's task and the delivery: lost
     celery_app.conf.task_always_eager = True
     assert Page.objects.get(incident=incident).status == PageStatus.PENDING
     assert tick(T0 + timedelta(seconds=10))["deliveries"] == 0  # queued recently: not yet
-    assert tick(T0 + timedelta(seconds=31))["deliveries"] == 1
+    assert tick(T0 + timedelta(seconds=16))["deliveries"] == 1
     assert len(standins.emails_to(only)) == 1
     assert tick(T0 + timedelta(minutes=5))["deliveries"] == 0
 
@@ -71,7 +73,8 @@ def test_a_page_waiting_behind_a_backlog_is_requeued_with_backoff_not_every_inte
 ):
     only = person("bea-backlog")
     incident = declare(policy_of("Backlog", (30, [only])))
-    tick(T0)  # the step runs; its delivery task waits on the broker behind a long queue
+    with clock.frozen_at(T0), after_commit():
+        escalation_step(incident.pk)  # its delivery task waits on the broker behind a long queue
     page = Page.objects.get(incident=incident)
     requeued_at = []
     for second in range(0, 600, 5):  # ten minutes of ticks; nothing reaches a worker
@@ -81,7 +84,7 @@ def test_a_page_waiting_behind_a_backlog_is_requeued_with_backoff_not_every_inte
                 requeued_at.append(second)
     page.refresh_from_db()
     assert page.status == PageStatus.PENDING
-    # Every 30 s would be 17 re-queues; backing off (queued again once the wait since the last
+    # Every 15 s would be 37 re-queues; backing off (queued again once the wait since the last
     # queueing exceeds half the time since due) gives a handful, further and further apart.
-    assert requeued_at == [35, 70, 140, 280, 560]
+    assert requeued_at == [20, 40, 80, 160, 320]
     celery_app.control.purge()
