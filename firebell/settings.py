@@ -306,7 +306,7 @@ CELERY_BEAT_SCHEDULE = {
         "args": (PAGING_QUEUE,),
         "options": {"queue": PAGING_QUEUE},
     },
-    # On-call: perform due escalation steps, reminders, ack timeouts; re-queue due deliveries.
+    # On-call: queue due escalation steps, reminders, ack timeouts and deliveries (paging queue).
     "escalation-tick": {"task": "oncall.tasks.escalation_tick_task", "schedule": 1.0},
     "alert-deliveries-sweep": {"task": "alerts.tasks.deliveries_sweep_task", "schedule": 5.0},
     # Slack app: archive channels of closed incidents, re-queue requests whose task was lost.
