@@ -123,10 +123,16 @@ def stacked_bars(
     values: dict[str, Sequence[float]],
     *,
     describe: Callable[[Series, str, float], str],
+    grouped: bool = False,
 ) -> Chart:
-    """One bar per label (a week), stacked by series; `values[series.key][i]` per label."""
+    """One bar per label (a week), stacked by series; `values[series.key][i]` per label.
+    `grouped`: the series' bars side by side instead (for quantities that do not add up, such
+    as items opened and items done)."""
     chart = Chart("bars", list(series))
-    totals = [sum(values[s.key][i] for s in series) for i in range(len(labels))]
+    if grouped:
+        totals = [max((values[s.key][i] for s in series), default=0) for i in range(len(labels))]
+    else:
+        totals = [sum(values[s.key][i] for s in series) for i in range(len(labels))]
     scale = nice_scale(max(totals, default=0))
     top = scale[-1]
     plot_height = chart.plot_bottom - chart.plot_top
@@ -139,22 +145,25 @@ def stacked_bars(
     chart.value_ticks = [Tick(y_of(value), f"{value:g}") for value in scale]
     centres = [round(chart.plot_left + slot * (i + 0.5), 2) for i in range(len(labels))]
     chart.category_ticks = _category_ticks(labels, centres)
+    width = bar / len(series) if grouped and series else bar
     for i, label in enumerate(labels):
         base = 0.0
-        for s in series:
+        for j, s in enumerate(series):
             value = values[s.key][i]
+            left = centres[i] - bar / 2 + (j * width if grouped else 0)
             if value:
                 chart.rects.append(
                     Rect(
-                        round(centres[i] - bar / 2, 2),
+                        round(left, 2),
                         y_of(base + value),
-                        round(bar, 2),
+                        round(width, 2),
                         round(y_of(base) - y_of(base + value), 2),
                         s.css,
                         describe(s, label, value),
                     )
                 )
-            base += value
+            if not grouped:
+                base += value
     chart.empty = not any(totals)
     return chart
 

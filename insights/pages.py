@@ -312,6 +312,70 @@ def oncall_load_report(filters: InsightFilters) -> Report:
     )
 
 
+def postmortems_report(filters: InsightFilters, *, now: datetime) -> Report:
+    weeks = filters.weeks()
+    found = {row.week: row for row in selectors.postmortems_per_week(filters, now=now)}
+    series = [
+        Series("on_time", _("On time"), "series-3"),
+        Series("late", _("Published late"), "series-5"),
+        Series("overdue", _("Overdue"), "series-sev-1"),
+        Series("not_yet_due", _("Not yet due"), "series-neutral-soft"),
+    ]
+    values = {
+        s.key: [getattr(found[week], s.key) if week in found else 0 for week in weeks]
+        for s in series
+    }
+    rows = [(week, *(values[s.key][i] for s in series)) for i, week in enumerate(weeks)]
+    labels = [_week_label(week) for week in weeks]
+    return Report(
+        "postmortems",
+        _("Post-mortems: on time or overdue"),
+        _(
+            "Post-mortems by the week they were due: published by the due time, published "
+            "after it, overdue (past due and not published), and not yet due."
+        ),
+        [Panel("", charts.stacked_bars(labels, series, values, describe=_count_text))],
+        Table(
+            [Column("week", _("Due in week of"), "week")]
+            + [Column(s.key, s.label) for s in series],
+            rows,
+        ),
+    )
+
+
+def action_items_report(filters: InsightFilters) -> Report:
+    weeks = filters.weeks()
+    found = {row.week: row for row in selectors.action_items_per_week(filters)}
+    series = [
+        Series("opened", _("Opened"), "series-1"),
+        Series("done", _("Done"), "series-3"),
+    ]
+    values = {
+        s.key: [getattr(found[week], s.key) if week in found else 0 for week in weeks]
+        for s in series
+    }
+    rows = [(week, values["opened"][i], values["done"][i]) for i, week in enumerate(weeks)]
+    labels = [_week_label(week) for week in weeks]
+    chart = charts.stacked_bars(labels, series, values, describe=_count_text, grouped=True)
+    return Report(
+        "action-items",
+        _("Action items: opened and done"),
+        _(
+            "Action items opened each week beside those done each week (an item done this week "
+            "may have been opened long before; won't do is not done)."
+        ),
+        [Panel("", chart)],
+        Table(
+            [Column("week", _("Week of"), "week")] + [Column(s.key, s.label) for s in series],
+            rows,
+        ),
+    )
+
+
+# Read with the post-mortem permission as well (viewers hold it).
+POSTMORTEM_REPORTS = {"postmortems", "action-items"}
+
+
 # Each report by its slug: the page shows them in this order; /insights/<slug>.csv downloads one.
 REPORTS: dict[str, Callable[[InsightFilters, datetime], Report]] = {
     "incidents-per-week": lambda f, now: incidents_per_week_report(f),
@@ -323,6 +387,8 @@ REPORTS: dict[str, Callable[[InsightFilters, datetime], Report]] = {
     "mttr-by-severity": lambda f, now: response_times_report(f, metric="resolve", by="severity"),
     "mttr-by-service": lambda f, now: response_times_report(f, metric="resolve", by="service"),
     "oncall-load": lambda f, now: oncall_load_report(f),
+    "postmortems": lambda f, now: postmortems_report(f, now=now),
+    "action-items": lambda f, now: action_items_report(f),
 }
 
 

@@ -42,6 +42,14 @@ from incidents.models import Incident, Service, Severity, ack_target_breached_ex
 from incidents.selectors import user_can_view_incidents
 from insights.aggregates import PercentileCont
 from oncall.models import Page, PageStatus
+from postmortems import selectors as postmortem_selectors
+from postmortems.models import (
+    ActionItem,
+    ActionItemStatus,
+    Postmortem,
+    PostmortemStatus,
+    is_overdue_condition,
+)
 
 # On-call load, in the time zone of the person reading the report (docs/insights.md):
 WORKDAY_START_HOUR = 9  # out of hours: before 09:00, from 18:00, or on Saturday and Sunday
@@ -82,9 +90,17 @@ class InsightFilters:
 
 
 def insights_require_access(user: AbstractBaseUser) -> None:
-    """Viewers and above read every report (they read every incident anyway)."""
+    """Viewers and above read the reports (they read every incident anyway)."""
     if not user_can_view_incidents(user):
         raise PermissionDeniedError("You do not have permission to view insights.")
+
+
+def insights_postmortem_access(user: AbstractBaseUser) -> dict[str, bool]:
+    """Whether `user` may read the post-mortem and the action-item reports (viewers may)."""
+    return {
+        "postmortems": user.has_perm(postmortem_selectors.VIEW_PERMISSION),
+        "action-items": user.has_perm(postmortem_selectors.ACTION_ITEM_VIEW_PERMISSION),
+    }
 
 
 def severity_options() -> list[tuple[int, str]]:
@@ -269,7 +285,7 @@ def oncall_load(filters: InsightFilters) -> list[PersonLoad]:
     at_night = Q(sent_hour__gte=NIGHT_START_HOUR) | Q(sent_hour__lt=NIGHT_END_HOUR)
     rows = (
         Page.objects.filter(
-            _incidents_of_pages(filters),
+            _incidents_of(filters),
             user__isnull=False,
             status=PageStatus.SENT,
             sent_at__gte=filters.start_at,
@@ -295,14 +311,86 @@ def oncall_load(filters: InsightFilters) -> list[PersonLoad]:
     ]
 
 
-def _incidents_of_pages(filters: InsightFilters) -> Q:
-    """Severity and service filters on a page's incident (the range applies to `sent_at`)."""
+def _incidents_of(filters: InsightFilters, prefix: str = "incident__") -> Q:
+    """Severity and service filters on a row's incident (the range applies to the row's own
+    time: when a page was sent, a post-mortem due, an action item opened or done)."""
     condition = Q()
     if filters.severity_ranks:
-        condition &= Q(incident__severity__rank__in=filters.severity_ranks)
+        condition &= Q(**{f"{prefix}severity__rank__in": filters.severity_ranks})
     if filters.service_slugs:
         of_service = Incident.services.through.objects.filter(
-            incident_id=OuterRef("incident_id"), service__slug__in=filters.service_slugs
+            incident_id=OuterRef(f"{prefix}id"), service__slug__in=filters.service_slugs
         )
         condition &= Q(Exists(of_service))
     return condition
+
+
+# --- post-mortems and action items ---------------------------------------------------------------
+
+
+class WeekPostmortems(NamedTuple):
+    week: date  # the week the post-mortem was due
+    on_time: int  # published by its due time
+    late: int  # published after it
+    overdue: int  # not published, past due (postmortems.models.is_overdue)
+    not_yet_due: int
+
+
+def postmortems_per_week(filters: InsightFilters, *, now: datetime) -> list[WeekPostmortems]:
+    """Post-mortems by the week they were due (in the range), counted by outcome. One that was
+    published, reopened and not yet published again counts as not published. Severity and
+    service filters apply to the incident."""
+    published = Q(status=PostmortemStatus.PUBLISHED)
+    rows = (
+        Postmortem.objects.filter(
+            _incidents_of(filters, "incident__"),
+            due_at__gte=filters.start_at,
+            due_at__lt=filters.end_at,
+        )
+        .annotate(week=_week(filters, "due_at"))
+        .values_list("week")
+        .annotate(
+            on_time=Count("id", filter=published & Q(published_at__lte=F("due_at"))),
+            late=Count("id", filter=published & Q(published_at__gt=F("due_at"))),
+            overdue=Count("id", filter=is_overdue_condition(now=now)),
+            not_yet_due=Count("id", filter=~published & Q(due_at__gt=now)),
+        )
+        .order_by("week")
+    )
+    return [WeekPostmortems(_day(week, filters), *rest) for week, *rest in rows]
+
+
+class WeekActionItems(NamedTuple):
+    week: date
+    opened: int  # created that week
+    done: int  # reached "done" that week (won't do is not done)
+
+
+def action_items_per_week(filters: InsightFilters) -> list[WeekActionItems]:
+    """Action items opened per week (by `created_at`) beside those done per week (by
+    `completed_at`, status done). Severity and service filters apply to their incident."""
+    of_incidents = _incidents_of(filters, "incident__")
+    in_range = {"__gte": filters.start_at, "__lt": filters.end_at}
+    opened = (
+        ActionItem.objects.filter(
+            of_incidents, **{f"created_at{op}": moment for op, moment in in_range.items()}
+        )
+        .annotate(week=_week(filters, "created_at"))
+        .values_list("week")
+        .annotate(count=Count("id"))
+    )
+    done = (
+        ActionItem.objects.filter(
+            of_incidents,
+            status=ActionItemStatus.DONE,
+            **{f"completed_at{op}": moment for op, moment in in_range.items()},
+        )
+        .annotate(week=_week(filters, "completed_at"))
+        .values_list("week")
+        .annotate(count=Count("id"))
+    )
+    weeks: dict[date, list[int]] = {}
+    for index, rows in ((0, opened), (1, done)):
+        for week, count in rows:
+            weeks.setdefault(_day(week, filters), [0, 0])[index] = count
+    return [WeekActionItems(week, *counts) for week, counts in sorted(weeks.items())]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core import clock
+from core.errors import PermissionDeniedError
 from core.ui import form_error, render_page, ui_view
 from insights import pages, selectors
 from insights.forms import InsightFilterForm
@@ -24,6 +25,12 @@ def _filters(request: HttpRequest) -> tuple[InsightFilterForm, InsightFilters]:
     return form, form.to_filters()
 
 
+def _may_read(request: HttpRequest, slug: str) -> bool:
+    """Every report needs the incident view permission (checked by `_filters`); the post-mortem
+    ones their own as well."""
+    return selectors.insights_postmortem_access(request.user).get(slug, True)
+
+
 @require_GET
 @ui_view
 def insights_home(request: HttpRequest) -> HttpResponse:
@@ -32,7 +39,9 @@ def insights_home(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "filters": filters,
-        "reports": [build(filters, now) for build in pages.REPORTS.values()],
+        "reports": [
+            build(filters, now) for slug, build in pages.REPORTS.items() if _may_read(request, slug)
+        ],
         "query": request.GET.urlencode(),
     }
     return render_page(request, "insights/home.html", context)
@@ -45,6 +54,8 @@ def insights_csv(request: HttpRequest, slug: str) -> HttpResponse:
     if build is None:
         raise Http404("No such report.")
     _form, filters = _filters(request)
+    if not _may_read(request, slug):
+        raise PermissionDeniedError("You do not have permission to view this report.")
     report = build(filters, clock.now())
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"{slug}_{filters.first_day.isoformat()}_{filters.last_day.isoformat()}.csv"

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from incidents.models import Incident, IncidentStatus, Severity
 from oncall.models import Page, PageStatus
+from postmortems.models import ActionItem, ActionItemStatus, Postmortem, PostmortemStatus
 from tests.browser.seed import seed_people, seed_services
 
 # Typical minutes to acknowledge and to resolve per severity rank (the seed varies them).
@@ -62,4 +63,41 @@ def seed_insights(now=None, *, weeks: int = 12, first_number: int = 5000) -> dic
             )
         )
     Page.objects.bulk_create(pages)
+    _seed_postmortems(chance, incidents, now)
     return {"people": people, "incidents": incidents}
+
+
+def _seed_postmortems(chance: random.Random, incidents: list[Incident], now) -> None:
+    """A post-mortem for each SEV-1 and SEV-2 (due 48 hours after resolution; most published on
+    time, some late, some still drafts) and one or two action items each."""
+    postmortems, items = [], []
+    for incident in incidents:
+        if incident.severity.rank > 2:
+            continue
+        due_at = incident.resolved_at + timedelta(hours=48)
+        took = timedelta(hours=chance.uniform(6, 80))
+        finished = incident.resolved_at + took
+        published = finished < now and chance.random() < 0.85
+        postmortems.append(
+            Postmortem(
+                incident=incident,
+                status=PostmortemStatus.PUBLISHED if published else PostmortemStatus.DRAFT,
+                due_at=due_at,
+                published_at=finished if published else None,
+            )
+        )
+        for n in range(chance.choice([1, 2])):
+            created_at = incident.resolved_at + timedelta(hours=chance.uniform(2, 50))
+            completed_at = created_at + timedelta(days=chance.uniform(1, 30))
+            done = completed_at < now and chance.random() < 0.7
+            items.append(
+                ActionItem(
+                    incident=incident,
+                    title=f"Follow-up {n + 1} of #{incident.number}",
+                    status=ActionItemStatus.DONE if done else ActionItemStatus.OPEN,
+                    created_at=min(created_at, now),
+                    completed_at=completed_at if done else None,
+                )
+            )
+    Postmortem.objects.bulk_create(postmortems)
+    ActionItem.objects.bulk_create(items)

@@ -79,6 +79,7 @@ def test_insights_render_with_realistic_data(page: Page, live_server, login, def
     expect(page.locator("#incidents-per-week svg rect.bar").first).to_be_visible()
     expect(page.locator("#mtta-by-severity polyline").first).to_be_visible()
     expect(page.locator("#oncall-load")).to_contain_text("Rita Alvarez")
+    expect(page.locator("#postmortems svg rect.bar").first).to_be_visible()
     page.screenshot(path=str(folder / "insights.png"))
     page.screenshot(path=str(folder / "insights-full.png"), full_page=True)
     for name in ("insights", "insights-full"):

@@ -12,6 +12,7 @@ import pytest
 from incidents.models import Incident, IncidentStatus, Service
 from insights.selectors import InsightFilters
 from oncall.models import Page, PagePurpose, PageStatus
+from postmortems.models import ActionItem, ActionItemStatus, Postmortem, PostmortemStatus
 from tests.factories import ServiceFactory, UserFactory, severity
 
 UTC = ZoneInfo("UTC")
@@ -102,7 +103,42 @@ def history(defaults) -> History:
     _page(incidents[4], ron, at(9, 6, 30))  # Monday 06:30 UTC (07:30 in Paris): night of Sunday
     _page(incidents[4], ron, at(9, 8), level=3, status=PageStatus.FAILED)  # never reached him
     _page(incidents[4], ron, at(9, 8), level=4, status=PageStatus.PENDING)
+    _postmortems(incidents)
+    _action_items(incidents)
     return History(incidents, payments, search, rita, ron)
+
+
+def _postmortems(incidents) -> None:
+    published, draft = PostmortemStatus.PUBLISHED, PostmortemStatus.DRAFT
+    for key, status, due_at, published_at in [
+        (0, published, at(1, 20), at(2, 9)),  # due before the range
+        (1, published, at(3, 10), at(2, 20)),  # week A: on time
+        (2, published, at(5, 12), at(6, 9)),  # week A: late
+        (3, draft, at(6, 12), None),  # week A: overdue
+        (4, PostmortemStatus.IN_REVIEW, at(11, 8), None),  # week B: overdue at NOW
+        (6, draft, at(13, 0), None),  # week B: not yet due at NOW
+    ]:
+        Postmortem.objects.create(
+            incident=incidents[key], status=status, due_at=due_at, published_at=published_at
+        )
+
+
+def _action_items(incidents) -> None:
+    done, open_ = ActionItemStatus.DONE, ActionItemStatus.OPEN
+    for key, status, created_at, completed_at in [
+        (1, done, at(2, 12), at(4, 10)),  # opened and done in week A
+        (1, ActionItemStatus.WONT_DO, at(2, 12), at(3, 9)),  # opened in A, never done
+        (2, done, at(5, 9), at(10, 9)),  # opened in A, done in B
+        (4, open_, at(10, 9), None),  # opened in B
+        (0, done, datetime(2026, 10, 30, 9, tzinfo=UTC), at(9, 11)),  # done in B
+    ]:
+        ActionItem.objects.create(
+            incident=incidents[key],
+            title=f"Follow-up of {key}",
+            status=status,
+            created_at=created_at,
+            completed_at=completed_at,
+        )
 
 
 def two_weeks(zone=UTC, **kwargs) -> InsightFilters:

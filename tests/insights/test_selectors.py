@@ -9,7 +9,15 @@ import pytest
 from incidents.models import Incident, IncidentStatus, ack_target_breached
 from insights import selectors
 from insights.aggregates import percentile_cont
-from insights.selectors import PersonLoad, WeekBreaches, WeekCount, WeekDurations
+from insights.selectors import (
+    PersonLoad,
+    WeekActionItems,
+    WeekBreaches,
+    WeekCount,
+    WeekDurations,
+    WeekPostmortems,
+)
+from postmortems.models import Postmortem, PostmortemStatus, is_overdue, is_overdue_condition
 from tests.factories import severity
 from tests.insights.conftest import NOW, PARIS, WEEK_A, WEEK_B, at, minutes, two_weeks
 
@@ -179,3 +187,49 @@ def test_filters_list_every_week_the_range_touches():
     filters = two_weeks()
     assert filters.weeks() == [WEEK_A, WEEK_B]
     assert filters.end_at - filters.start_at == timedelta(days=14)
+
+
+def test_postmortems_on_time_late_and_overdue_by_week_due(history):
+    assert selectors.postmortems_per_week(two_weeks(), now=NOW) == [
+        WeekPostmortems(WEEK_A, on_time=1, late=1, overdue=1, not_yet_due=0),
+        WeekPostmortems(WEEK_B, on_time=0, late=0, overdue=1, not_yet_due=1),
+    ]
+    assert selectors.postmortems_per_week(two_weeks(severity_ranks=(1,)), now=NOW) == [
+        WeekPostmortems(WEEK_A, on_time=1, late=1, overdue=0, not_yet_due=0),
+        WeekPostmortems(WEEK_B, on_time=0, late=0, overdue=0, not_yet_due=1),
+    ]
+
+
+def test_action_items_opened_and_done_by_week(history):
+    assert selectors.action_items_per_week(two_weeks()) == [
+        WeekActionItems(WEEK_A, opened=3, done=1),
+        WeekActionItems(WEEK_B, opened=1, done=2),
+    ]
+    assert selectors.action_items_per_week(two_weeks(service_slugs=("search",))) == [
+        WeekActionItems(WEEK_A, opened=1, done=0),
+        WeekActionItems(WEEK_B, opened=0, done=1),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("status", "due_in_minutes", "overdue"),
+    [
+        (PostmortemStatus.DRAFT, None, False),  # not due yet: the incident is not resolved
+        (PostmortemStatus.DRAFT, -1, True),
+        (PostmortemStatus.DRAFT, 0, True),  # due now
+        (PostmortemStatus.DRAFT, 1, False),
+        (PostmortemStatus.IN_REVIEW, -1, True),
+        (PostmortemStatus.PUBLISHED, -1, False),
+    ],
+)
+def test_the_database_form_of_the_overdue_rule_agrees_with_the_rule(
+    history, status, due_in_minutes, overdue
+):
+    due_at = None if due_in_minutes is None else NOW + minutes(due_in_minutes)
+    Postmortem.objects.all().delete()
+    postmortem = Postmortem.objects.create(
+        incident=history.incidents[1], status=status, due_at=due_at
+    )
+    assert is_overdue(status=status, due_at=due_at, now=NOW) is overdue
+    in_database = Postmortem.objects.filter(is_overdue_condition(now=NOW), pk=postmortem.pk)
+    assert in_database.exists() is overdue

@@ -40,6 +40,8 @@ def test_viewers_read_the_page_with_every_chart_and_table(client, viewer, histor
         "mttr-by-severity",
         "mttr-by-service",
         "oncall-load",
+        "postmortems",
+        "action-items",
     ):
         assert f'id="{slug}"' in html
         assert f'href="/insights/{slug}.csv?start=2026-11-02&amp;end=2026-11-15"' in html
@@ -47,9 +49,9 @@ def test_viewers_read_the_page_with_every_chart_and_table(client, viewer, histor
         assert re.search(f'aria-labelledby="{slug}(-1)?-title {slug}(-1)?-desc"', html)
     # Three single charts, and a small chart per group measured: SEV-1 and SEV-2, Payments and
     # Search, for both times.
-    assert html.count("<svg") == 3 + 4 * 2
+    assert html.count("<svg") == 5 + 4 * 2
+    assert html.count("<table") == 9
     assert "<h3>SEV-2</h3>" in html
-    assert html.count("<table") == 7
     # Week A of incidents per week: 3 SEV-1, 1 SEV-2, 4 in all (a bar has its number as a title).
     assert "SEV-1, week of 2 Nov: 3" in html
     assert re.search(r"2 Nov 2026</th><td class=\"number\">3</td><td class=\"number\">1</td>", html)
@@ -166,7 +168,44 @@ def test_oncall_load_is_counted_in_the_viewers_time_zone(client, viewer, history
 def test_an_empty_range_draws_empty_charts(client, viewer, defaults):
     client.force_login(viewer)
     html = client.get(HOME, RANGE).content.decode()
-    # Each of the 7 charts (one empty chart where no group was measured), and the 5 tables
+    # Each of the 9 charts (one empty chart where no group was measured), and the 5 tables
     # without a row per week (the weekly counts list their weeks with zeros).
-    assert html.count("Nothing in this range") == 12
+    assert html.count("Nothing in this range") == 14
     assert '2 Nov 2026</th><td class="number">0</td>' in html
+
+
+def test_postmortems_csv(client, viewer, history):
+    client.force_login(viewer)
+    with clock.frozen_at(NOW):
+        rows = csv_of(client, "postmortems")
+    assert rows == [
+        ["week", "on_time", "late", "overdue", "not_yet_due"],
+        ["2026-11-02", "1", "1", "1", "0"],
+        ["2026-11-09", "0", "0", "1", "1"],
+    ]
+
+
+def test_action_items_csv(client, viewer, history):
+    client.force_login(viewer)
+    assert csv_of(client, "action-items") == [
+        ["week", "opened", "done"],
+        ["2026-11-02", "3", "1"],
+        ["2026-11-09", "1", "2"],
+    ]
+
+
+def test_the_postmortem_reports_need_the_postmortem_permissions(client, defaults, history):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    reader = UserFactory(username="incidents-only")
+    reader.user_permissions.add(Permission.objects.get(codename="view_incident"))
+    client.force_login(reader)
+    html = client.get(HOME, RANGE).content.decode()
+    assert 'id="incidents-per-week"' in html
+    assert 'id="postmortems"' not in html
+    assert 'id="action-items"' not in html
+    assert client.get("/insights/postmortems.csv", RANGE).status_code == 403
+    assert client.get("/insights/action-items.csv", RANGE).status_code == 403
+    assert client.get("/insights/oncall-load.csv", RANGE).status_code == 200
