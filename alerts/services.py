@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -127,23 +127,26 @@ def delivery_record(
 
     `signals=None` records a rejected delivery (with `error`), kept for the integration's page.
     """
-    accepted = signals is not None
+    now = clock.now()
+    if signals is None:
+        status, processed_at = DeliveryStatus.REJECTED, None
+    elif signals:
+        status, processed_at = DeliveryStatus.PENDING, None
+    else:  # accepted with nothing to do (a change event): done as it is stored, in one INSERT
+        status, processed_at = DeliveryStatus.PROCESSED, now
     delivery = AlertDelivery.objects.create(
         integration=integration,
-        received_at=clock.now(),
+        received_at=now,
         body=body,
         headers=headers,
         source_ip=source_ip,
-        status=DeliveryStatus.PENDING if accepted else DeliveryStatus.REJECTED,
+        status=status,
         error=error,
         signals=[signal.to_json() for signal in signals or []],
+        processed_at=processed_at,
     )
-    if accepted and signals:
+    if status == DeliveryStatus.PENDING:
         transaction.on_commit(lambda: _queue_processing(delivery.pk))
-    elif accepted:
-        AlertDelivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.PROCESSED, processed_at=delivery.received_at
-        )
     return delivery
 
 
@@ -177,7 +180,9 @@ def delivery_process(*, delivery_id: int) -> str:
             if delivery is None:
                 return f"delivery {delivery_id}: nothing to do"
             signals = [AlertSignal.from_json(item) for item in delivery.signals]
-            touched = alert_signals_ingest(integration=delivery.integration, signals=signals)
+            touched = alert_signals_ingest(
+                integration=delivery.integration, signals=signals, received_at=delivery.received_at
+            )
             delivery.status, delivery.processed_at = DeliveryStatus.PROCESSED, clock.now()
             delivery.attempts += 1
             delivery.error = ""
@@ -215,8 +220,32 @@ def deliveries_sweep(*, limit: int = 500) -> int:
 # --- Alerts, groups, incidents ----------------------------------------------------------------
 
 
-def _parse_time(value: str | None) -> datetime | None:
-    return parse_datetime(value) if value else None
+EARLIEST_SANE_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_SANE_AHEAD = timedelta(days=1)
+
+
+def alert_time_sane(value: str | None, *, received_at: datetime) -> datetime | None:
+    """A sender's time (ISO 8601), or `received_at` when it is unreadable or not plausible.
+
+    Before 2000 or more than a day after receipt is a sender's clock or bug, never a real alert
+    time; kept, "9999-12-31T23:59:59-14:00" was stored as year 10000, which Python cannot load,
+    so every later delivery of that alert failed. The original stays in the alert's `raw` and in
+    the delivery's body. None when the sender gave no time.
+    """
+    if not value:
+        return None
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        return received_at
+    try:
+        if EARLIEST_SANE_TIME <= parsed <= received_at + LATEST_SANE_AHEAD:
+            return parsed
+    except OverflowError:  # an offset that carries the time past year 9999
+        pass
+    return received_at
 
 
 def _severity_for(integration: Integration, signal: AlertSignal, severities: dict) -> Severity:
@@ -224,15 +253,19 @@ def _severity_for(integration: Integration, signal: AlertSignal, severities: dic
     return severities.get(rank) or integration.default_severity
 
 
-def alert_signals_ingest(*, integration: Integration, signals: list[AlertSignal]) -> list[int]:
+def alert_signals_ingest(
+    *, integration: Integration, signals: list[AlertSignal], received_at: datetime | None = None
+) -> list[int]:
     """Apply signals to alerts and incidents; returns the numbers of the incidents touched.
 
     Call inside a transaction. Idempotent: the same signals again only bump counts and times.
+    `received_at` (default: now) replaces alert times that are not plausible.
     """
     now = clock.now()
+    received_at = received_at or now
     latest = {signal.fingerprint: signal for signal in signals}  # a repeat in one body: last wins
     severities = {severity.rank: severity for severity in Severity.objects.all()}
-    alerts = _alerts_upsert(integration, list(latest.values()), severities, now)
+    alerts = _alerts_upsert(integration, list(latest.values()), severities, now, received_at)
     touched: dict[int, Incident] = {}
     firing = [a for a in alerts if a.status == AlertStatus.FIRING]
     for group_key, members in _by_group(firing).items():
@@ -260,7 +293,7 @@ def alert_signals_ingest(*, integration: Integration, signals: list[AlertSignal]
     return sorted(incident.number for incident in touched.values())
 
 
-def _alerts_upsert(integration, signals, severities, now) -> list[Alert]:
+def _alerts_upsert(integration, signals, severities, now, received_at) -> list[Alert]:
     fingerprints = [signal.fingerprint for signal in signals]
     existing = {
         alert.fingerprint: alert
@@ -285,14 +318,14 @@ def _alerts_upsert(integration, signals, severities, now) -> list[Alert]:
             created.append(alert)
         else:
             changed.append(alert)
-        _apply_signal(alert, signal, severities, integration, now)
+        _apply_signal(alert, signal, severities, integration, now, received_at)
     if created:
         try:
             with transaction.atomic():
                 Alert.objects.bulk_create(created)
         except IntegrityError:
             # Another worker created some of them meanwhile: take the slow, row-by-row path.
-            return _alerts_upsert_one_by_one(integration, signals, severities, now)
+            return _alerts_upsert_one_by_one(integration, signals, severities, now, received_at)
     if changed:
         # These rows exist and are locked (above), so this INSERT … ON CONFLICT DO UPDATE only
         # ever updates. It is linear, where bulk_update() builds a CASE WHEN per field with a
@@ -327,7 +360,7 @@ ALERT_UPDATE_FIELDS = [
 ]
 
 
-def _alerts_upsert_one_by_one(integration, signals, severities, now) -> list[Alert]:
+def _alerts_upsert_one_by_one(integration, signals, severities, now, received_at) -> list[Alert]:
     alerts = []
     for signal in signals:
         for _ in range(3):
@@ -345,7 +378,7 @@ def _alerts_upsert_one_by_one(integration, signals, severities, now) -> list[Ale
                     first_seen_at=now,
                     delivery_count=0,
                 )
-            _apply_signal(alert, signal, severities, integration, now)
+            _apply_signal(alert, signal, severities, integration, now, received_at)
             try:
                 with transaction.atomic():
                     alert.save()
@@ -356,7 +389,9 @@ def _alerts_upsert_one_by_one(integration, signals, severities, now) -> list[Ale
     return alerts
 
 
-def _apply_signal(alert: Alert, signal: AlertSignal, severities, integration, now) -> None:
+def _apply_signal(
+    alert: Alert, signal: AlertSignal, severities, integration, now, received_at
+) -> None:
     was_resolved = alert.pk is not None and alert.status == AlertStatus.RESOLVED
     alert.group_key = _group_key(integration, signal)[:512]
     alert.title = signal.title[:500]
@@ -365,8 +400,10 @@ def _apply_signal(alert: Alert, signal: AlertSignal, severities, integration, no
     alert.source = signal.source[:255]
     alert.labels, alert.annotations, alert.links = signal.labels, signal.annotations, signal.links
     alert.raw = signal.raw
-    alert.starts_at = _parse_time(signal.starts_at) or alert.starts_at or now
-    alert.ends_at = _parse_time(signal.ends_at)
+    alert.starts_at = (
+        alert_time_sane(signal.starts_at, received_at=received_at) or alert.starts_at or now
+    )
+    alert.ends_at = alert_time_sane(signal.ends_at, received_at=received_at)
     alert.last_seen_at = now
     alert.delivery_count += 1
     if signal.status == "resolved":

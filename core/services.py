@@ -64,9 +64,10 @@ def group_permissions_grant(app_label: str, *, responder: Iterable[str] = ()) ->
     groups = {
         group.name: group for group in Group.objects.filter(name__in=[ADMIN, RESPONDER, VIEWER])
     }
-    groups[ADMIN].permissions.add(*permissions)
-    groups[VIEWER].permissions.add(*viewing)
-    groups[RESPONDER].permissions.add(*viewing, *acting)
+    with transaction.atomic():
+        groups[ADMIN].permissions.add(*permissions)
+        groups[VIEWER].permissions.add(*viewing)
+        groups[RESPONDER].permissions.add(*viewing, *acting)
 
 
 def admin_ensure(username: str = "admin") -> str | None:
@@ -75,8 +76,9 @@ def admin_ensure(username: str = "admin") -> str | None:
     if user_model.objects.filter(is_superuser=True).exists():
         return None
     password = secrets.token_urlsafe(12)
-    user = user_model.objects.create_superuser(username=username, email="", password=password)
-    user.groups.add(Group.objects.get(name=ADMIN))
+    with transaction.atomic():
+        user = user_model.objects.create_superuser(username=username, email="", password=password)
+        user.groups.add(Group.objects.get(name=ADMIN))
     return password
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+import math
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,22 +77,22 @@ def intake_key(request: HttpRequest, key_in_url: str) -> str:
 
 
 def read_json(request: HttpRequest) -> tuple[str, Any]:
-    """The body as text and as parsed JSON; raises Rejection with 405/413/415/400."""
+    """The body as text and as parsed JSON; raises Rejection with 400/405/411/413/415.
+
+    Whatever a client sends, the result can be stored (PostgreSQL text and jsonb) and processed
+    without recursion: NUL characters become U+FFFD; non-finite numbers, lone UTF-16
+    surrogates and nesting deeper than MAX_NESTING are refused with a 400 naming the problem.
+    """
     if request.method != "POST":
         raise Rejection(405, f"Method {request.method} is not allowed; send a POST.")
-    declared = request.META.get("CONTENT_LENGTH") or "0"
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise Rejection(413, f"The body is larger than {MAX_BODY_BYTES // 1024} KB.")
-    if declared == "0":  # Django reads no body without a Content-Length either
-        raise Rejection(400, "The body is empty; send a JSON object.", "body", "empty")
-    content_type = request.content_type or ""
-    if content_type != "application/json" and not content_type.endswith("+json"):
-        raise Rejection(415, f"Content-Type must be application/json, not {content_type!r}.")
-    raw = request.read(MAX_BODY_BYTES + 1)
+    raw = _read_body(request)
     if len(raw) > MAX_BODY_BYTES:
         raise Rejection(413, f"The body is larger than {MAX_BODY_BYTES // 1024} KB.")
     if not raw:
         raise Rejection(400, "The body is empty; send a JSON object.", "body", "empty")
+    content_type = request.content_type or ""
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        raise Rejection(415, f"Content-Type must be application/json, not {content_type!r}.")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -99,27 +101,106 @@ def read_json(request: HttpRequest) -> tuple[str, Any]:
     # unstorable (and a 503 that the sender retries forever), so it becomes U+FFFD.
     text = text.replace("\x00", NUL_REPLACEMENT)
     try:
-        payload = json.loads(text)
+        payload = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except NonFiniteNumber as exc:
+        reason = f"contains {exc.literal[:40]}: JSON numbers must be finite"
+        raise Rejection(400, f"The body {reason}.", "body", reason) from None
     except (ValueError, RecursionError) as exc:
         reason = f"not valid JSON: {exc}"[:300]
         raise Rejection(400, f"The body is {reason}", "body", reason) from None
-    if "\\u0000" in text:
-        payload = without_nul(payload)
-    return text, payload
+    return text, payload_checked(payload, text)
+
+
+def _read_body(request: HttpRequest) -> bytes:
+    """Up to MAX_BODY_BYTES + 1 bytes of the body, with a Content-Length or chunked."""
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise Rejection(413, f"The body is larger than {MAX_BODY_BYTES // 1024} KB.")
+    chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if declared or not chunked:
+        return request.read(MAX_BODY_BYTES + 1)  # Django reads nothing without a length
+    # Chunked: Django sees no Content-Length and would read an empty body. A server that
+    # decodes chunked bodies says so with wsgi.input_terminated (PEP 3333; gunicorn does),
+    # and its input then ends where the body ends.
+    if not request.META.get("wsgi.input_terminated"):
+        raise Rejection(411, "This server cannot read a chunked body; send a Content-Length.")
+    return request.META["wsgi.input"].read(MAX_BODY_BYTES + 1)
+
+
+class NonFiniteNumber(Exception):
+    def __init__(self, literal: str) -> None:
+        super().__init__(literal)
+        self.literal = literal
+
+
+def _refuse_constant(literal: str) -> float:
+    raise NonFiniteNumber(literal)  # NaN, Infinity, -Infinity: PostgreSQL's jsonb has none
+
+
+def _finite_float(literal: str) -> float:
+    number = float(literal)
+    if not math.isfinite(number):  # 1e999 overflows to infinity
+        raise NonFiniteNumber(literal)
+    return number
 
 
 NUL_REPLACEMENT = "\ufffd"
+MAX_NESTING = 64  # real senders nest 4-6 deep; storing and showing deeper JSON recurses
+_NUL_ESCAPE = re.compile(r"\\u0000")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # a valid pair decodes to one character
 
 
-def without_nul(value: Any) -> Any:
-    """`value` with every NUL character in its strings (keys too) replaced."""
-    if isinstance(value, str):
-        return value.replace("\x00", NUL_REPLACEMENT)
-    if isinstance(value, list):
-        return [without_nul(item) for item in value]
-    if isinstance(value, dict):
-        return {without_nul(key): without_nul(item) for key, item in value.items()}
-    return value
+def payload_checked(payload: Any, text: str) -> Any:
+    """`payload` with NULs replaced; Rejection (400) for lone surrogates or too deep nesting.
+
+    Iterative, so no payload can exhaust the stack. The text tells what to look for: the walk
+    is skipped for the common small body without escapes that could not be nested too deep.
+    """
+    scrub_nul = _NUL_ESCAPE.search(text) is not None
+    surrogates = _SURROGATE_ESCAPE.search(text) is not None
+    if not (scrub_nul or surrogates or text.count("[") + text.count("{") > MAX_NESTING):
+        return payload
+    check = scrub_nul or surrogates
+    if isinstance(payload, str):
+        return _text_checked(payload, (), scrub_nul) if check else payload
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(payload, ())]
+    while stack:
+        node, path = stack.pop()
+        if len(path) >= MAX_NESTING:
+            reason = f"nested more than {MAX_NESTING} levels deep"
+            raise Rejection(400, f"The body is {reason} (at {_dotted(path)}).", "body", reason)
+        if isinstance(node, dict):
+            if check:
+                items = [(_text_checked(k, (*path, k), scrub_nul), v) for k, v in node.items()]
+                node.clear()
+                node.update(items)
+            entries: Iterable[tuple[str | int, Any]] = list(node.items())
+        elif isinstance(node, list):
+            entries = list(enumerate(node))
+        else:
+            continue
+        for key, value in entries:
+            if isinstance(value, dict | list):
+                stack.append((value, (*path, key)))
+            elif check and isinstance(value, str):
+                node[key] = _text_checked(value, (*path, key), scrub_nul)
+    return payload
+
+
+def _text_checked(value: str, path: tuple[str | int, ...], scrub_nul: bool) -> str:
+    if _LONE_SURROGATE.search(value):
+        where = _dotted(path) or "body"
+        reason = "contains a lone UTF-16 surrogate (\\ud800-\\udfff), which is not valid Unicode"
+        raise Rejection(400, f"{where} {reason}.", where, reason)
+    return value.replace("\x00", NUL_REPLACEMENT) if scrub_nul else value
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text[:200]
 
 
 def kept_headers(request: HttpRequest) -> dict[str, str]:

@@ -236,3 +236,104 @@ def celery_worker_process(
         celery_app.conf.task_always_eager = eager_before
         worker.stop()
         print(f"--- celery worker log (tail) ---\n{worker.log()[-4000:]}")
+
+
+# --- A real web server (gunicorn) in a subprocess -----------------------------------------------
+
+
+@dataclass
+class WebServerProcess:
+    """A running `gunicorn firebell.wsgi` on the test database; `url` is its base URL."""
+
+    process: subprocess.Popen
+    log_path: Path
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=timeout)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=timeout)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def web_server_env() -> dict[str, str]:
+    """Extra environment for `web_server_process` (e.g. another CELERY_BROKER_URL)."""
+    return {}
+
+
+@pytest.fixture
+def web_server_process(
+    transactional_db, web_server_env: dict[str, str], tmp_path: Path
+) -> Iterator[WebServerProcess]:
+    """gunicorn (2 sync workers, as in production) on the test database, stopped after.
+
+    For what only a real server shows: chunked request bodies, a request blocked in a worker.
+    Needs PostgreSQL (SQLite's test database lives in this process's memory).
+    """
+    import urllib.request
+
+    reason = _missing_service("postgres")
+    if reason is not None:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"FIREBELL_REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "firebell.settings_test",
+        "DATABASE_URL": _worker_database_url(),
+        "DATABASE_CONN_MAX_AGE": "0",  # hold no connection that would block dropping the test db
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        **web_server_env,
+    }
+    log_path = tmp_path / "gunicorn.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "gunicorn", "firebell.wsgi"),
+                *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "120"),
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = WebServerProcess(process=process, log_path=log_path, port=port)
+
+    def answers() -> bool:
+        try:
+            with urllib.request.urlopen(f"{server.url}/healthz", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    try:
+        deadline = time.monotonic() + 30
+        while not answers():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"gunicorn did not start:\n{server.log()[-4000:]}")
+            time.sleep(0.1)
+        yield server
+    finally:
+        server.stop()
+        print(f"--- gunicorn log (tail) ---\n{server.log()[-4000:]}")

@@ -216,8 +216,13 @@ def test_with_the_database_down_the_hook_answers_503_with_retry_after(client, ma
 
 # --- No input produces a 500 -------------------------------------------------------------------
 
+# Text may hold NULs and lone surrogates; floats may be NaN or infinite (json.dumps writes them
+# as NaN/Infinity, which json.loads accepts and PostgreSQL's jsonb refuses).
+any_text = st.text(
+    alphabet=st.characters(categories=["L", "N", "P", "Zs", "Cc", "Cs"]), max_size=20
+) | st.sampled_from(["\u0000", "a\u0000b", "\ud800", "\udfff x", "\ud83d\udd25"])
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers() | st.floats() | any_text,
     lambda children: (
         st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
     ),
@@ -237,6 +242,10 @@ alert_like = st.fixed_dictionaries(
                 "",
                 "x",
                 "9999-12-31T23:59:59Z",
+                "9999-12-31T23:59:59-14:00",
+                "0001-01-01T00:00:00+14:00",
+                "1970-01-01T00:00:00Z",
+                "2999-01-01T00:00:00+01:00",
                 "2026-11-22T07:30:00",
             ]
         )
@@ -262,6 +271,26 @@ hook_bodies = st.one_of(
         },
     ),
 )
+
+
+def _deep_body(depth: int, container: str, leaf: str) -> str:
+    """A body nested `depth` deep, as text (json.dumps itself would recurse)."""
+    opening, closing = ("[", "]") if container == "list" else ('{"k":', "}")
+    return (
+        '{"title": "deep", "alerts": [], "details": '
+        + opening * depth
+        + leaf
+        + closing * depth
+        + "}"
+    )
+
+
+deep_bodies = st.builds(
+    _deep_body,
+    st.integers(min_value=1, max_value=3000),
+    st.sampled_from(["list", "dict"]),
+    st.sampled_from(['"a\\u0000b"', "NaN", "1e999", '"\\ud800"', "1", '"9999-12-31T23:59:59Z"']),
+)
 pagerduty_bodies = st.fixed_dictionaries(
     {"event_action": st.sampled_from(["trigger", "acknowledge", "resolve", "x"]) | json_values},
     optional={
@@ -272,7 +301,10 @@ pagerduty_bodies = st.fixed_dictionaries(
                 "summary": json_values,
                 "source": json_values,
                 "severity": st.sampled_from(["critical", "info", "bad"]),
-                "timestamp": json_values,
+                "timestamp": st.sampled_from(
+                    ["9999-12-31T23:59:59-14:00", "1999-01-01T00:00:00Z", "2026-12-01T10:00:00Z"]
+                )
+                | json_values,
                 "custom_details": json_values,
             },
         ),
@@ -293,13 +325,14 @@ pagerduty_bodies = st.fixed_dictionaries(
     kind=st.sampled_from(["alertmanager", "grafana", "generic"]),
     body=hook_bodies,
     raw=st.binary(max_size=64),
+    deep=deep_bodies,
 )
 def test_no_hook_input_produces_a_server_error(
-    client, make_integration, django_capture_on_commit_callbacks, kind, body, raw
+    client, make_integration, django_capture_on_commit_callbacks, kind, body, raw, deep
 ):
     integration = make_integration(kind=kind)
     url = f"/hooks/{kind}/{integration.test_key}"
-    for data in (json.dumps(body), raw):
+    for data in (json.dumps(body), raw, deep):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(url, data=data, content_type="application/json")
         assert response.status_code in {202, 400}, response.content
