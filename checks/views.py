@@ -3,6 +3,7 @@ and the ping endpoint (no sign-in, no CSRF: the uuid in the URL is the secret)."
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -29,15 +30,33 @@ def ping(request: HttpRequest, check_uuid: str, kind: str) -> HttpResponse:
         parsed = uuid.UUID(check_uuid)
     except ValueError:
         return _plain("not found: no check has this ping URL\n", 404)
-    body = (
-        request.body[:PING_BODY_LIMIT].decode(errors="replace") if request.method == "POST" else ""
-    )
+    # Read at most the limit: a job may post megabytes of output; only its head is kept.
+    raw = request.read(PING_BODY_LIMIT) if request.method == "POST" else b""
+    body = raw.decode(errors="replace")
+    if kind == "ping" and watchdog_resolved(body):
+        kind = "fail"
     answer = services.check_ping(
         check_uuid=parsed, kind=kind, source_ip=request.META.get("REMOTE_ADDR"), body=body
     )
     if not answer.found:
         return _plain("not found: no check has this ping URL\n", 404)
     return _plain("OK\n", 200)
+
+
+def watchdog_resolved(body: str) -> bool:
+    """Alertmanager posting a *resolved* group to a ping URL (the dead-man's switch): its
+    always-firing Watchdog stopped, so the monitoring pipeline is broken — a fail, not a ping."""
+    if not body.startswith("{"):
+        return False
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return False
+    return (
+        isinstance(document, dict)
+        and isinstance(document.get("alerts"), list)
+        and document.get("status") == "resolved"
+    )
 
 
 def _plain(text: str, status: int) -> HttpResponse:

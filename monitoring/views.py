@@ -7,9 +7,13 @@ import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from core.ui import form_error, render_page, screen_response, ui_view
+from monitoring import selectors, services
+from monitoring.forms import SelfTestForm
 from monitoring.metrics import metrics_text
 
 # What generate_latest() writes (prometheus_client's CONTENT_TYPE_LATEST names a newer version).
@@ -39,3 +43,27 @@ def metrics(request: HttpRequest) -> HttpResponse:
             content_type="text/plain",
         )
     return HttpResponse(metrics_text(), content_type=TEXT_FORMAT)
+
+
+# --- the self-test screen (admins) ------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@ui_view
+def selftest_list(request: HttpRequest) -> HttpResponse:
+    tests = selectors.selftest_list(user=request.user)
+    form = SelfTestForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            raise form_error(form)
+        selftest = services.selftest_start(actor=request.user, target=form.cleaned_data["target"])
+        return redirect("monitoring:selftest", pk=selftest.pk)
+    return render_page(request, "monitoring/selftests.html", {"tests": tests, "form": form})
+
+
+@require_GET
+@ui_view
+def selftest_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    selftest = selectors.selftest_get_for_user(user=request.user, pk=pk)
+    context = {"selftest": selftest, "hops": selectors.selftest_hops(selftest)}
+    return screen_response(request, "monitoring/selftest.html", context, regions={"selftest_hops"})

@@ -199,3 +199,27 @@ def test_two_sweeps_at_once_make_one_transition_and_one_incident(make_heartbeat,
     assert sum(counts) == 20
     assert CheckFlip.objects.filter(new_status="down").count() == 20
     assert Incident.objects.count() == 20
+
+
+def test_a_dead_mans_switch_pinged_by_alertmanager_goes_down_when_its_watchdog_resolves(
+    make_heartbeat, client, django_capture_on_commit_callbacks
+):
+    """Alertmanager's webhook pointed at the ping URL: every (firing) Watchdog notification is a
+    ping; a resolved one means the pipeline stopped evaluating it — the check fails at once."""
+    from pathlib import Path
+
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures" / "alertmanager"
+    firing = (fixtures / "01-diskspacelow-firing.json").read_bytes()
+    resolved = (fixtures / "06-diskspacelow-resolved.json").read_bytes()
+    with at(0):
+        check = make_heartbeat(name="watchdog", period=60, grace=60)
+        response = ping(client, check, method="post", data=firing, content_type="application/json")
+    assert response.status_code == 200
+    assert status_of(check) == CheckStatus.UP
+    with at(30), django_capture_on_commit_callbacks(execute=True):
+        ping(client, check, method="post", data=resolved, content_type="application/json")
+    assert status_of(check) == CheckStatus.DOWN
+    assert Incident.objects.get().title == "Check watchdog is down"
+    with at(40), django_capture_on_commit_callbacks(execute=True):
+        ping(client, check, method="post", data=firing, content_type="application/json")
+    assert status_of(check) == CheckStatus.UP
