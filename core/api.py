@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from auditlog.context import auditlog_value
 from django.core.exceptions import PermissionDenied
@@ -91,11 +91,23 @@ def _auditlog_actor_set(user: Any) -> None:
 
 
 class ApiView(APIView):
-    """Base class of every Firebell API view."""
+    """Base class of every Firebell API view.
+
+    `required_permissions` maps a method to the permission its service demands and what it lets
+    one do (`{"POST": (RESPOND_PERMISSION, "act on incidents")}`). It is checked right after
+    authentication, before the body is read: a caller who may not write gets 403 whether their
+    input was valid or not, and learns nothing from it. The service still checks the same
+    permission (it is the rule, for every interface); this only answers earlier.
+    """
+
+    required_permissions: ClassVar[dict[str, tuple[str, str]]] = {}
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # authenticates, then checks permissions
         _auditlog_actor_set(request.user)
+        required = self.required_permissions.get(request.method or "")
+        if required is not None and not request.user.has_perm(required[0]):
+            raise exceptions.PermissionDenied(f"You do not have permission to {required[1]}.")
 
 
 class InputSerializer(serializers.Serializer):

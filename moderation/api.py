@@ -28,6 +28,7 @@ from core.api import (
 from moderation import selectors
 from moderation.models import Action, Category
 from moderation.services import claims, decisions, deliveries, intake, suspensions
+from moderation.services.common import MODERATE_PERMISSION, REPORT_PERMISSION
 from moderation.services.decisions import DecisionTerms
 
 TAG = "moderation"
@@ -97,6 +98,8 @@ def _intake_answer(result: intake.IntakeResult) -> Response:
 
 
 class ReportIntakeApi(ApiView):
+    required_permissions = {"POST": (REPORT_PERMISSION, "submit moderation reports")}
+
     @extend_schema(
         tags=[TAG],
         summary="Report content (one report, or a batch of up to 500)",
@@ -131,6 +134,8 @@ class AppealOutputSerializer(serializers.Serializer):
 
 
 class AppealIntakeApi(ApiView):
+    required_permissions = {"POST": (REPORT_PERMISSION, "submit appeals")}
+
     @extend_schema(
         tags=[TAG],
         summary="Appeal a decision",
@@ -254,6 +259,8 @@ class NextItemInputSerializer(InputSerializer):
 
 
 class ItemNextApi(ApiView):
+    required_permissions = {"POST": (MODERATE_PERMISSION, "review moderation items")}
+
     @extend_schema(
         tags=[TAG],
         summary="Claim the next item",

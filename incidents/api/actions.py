@@ -39,6 +39,10 @@ WRITE_ERRORS = {
 }
 
 
+# Checked before the body is read (core.api.ApiView): a Viewer never learns if input was valid.
+RESPOND = {"POST": (services.RESPOND_PERMISSION, "act on incidents")}
+
+
 def _body(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -50,6 +54,7 @@ class _IncidentTransitionApi(ApiView):
 
     service: ClassVar[Callable[..., Any]]
     input_serializer: ClassVar[type[InputSerializer]] = IncidentTransitionInputSerializer
+    required_permissions = RESPOND
 
     def post(self, request: Request, number: int) -> Response:
         incident = selectors.incident_get_for_user(user=request.user, number=number)
@@ -102,6 +107,8 @@ class IncidentReopenApi(_IncidentTransitionApi):
 
 
 class IncidentSeverityApi(ApiView):
+    required_permissions = RESPOND
+
     @extend_schema(
         tags=[TAG],
         summary="Change severity",
@@ -118,6 +125,8 @@ class IncidentSeverityApi(ApiView):
 
 
 class IncidentRoleAssignApi(ApiView):
+    required_permissions = RESPOND
+
     @extend_schema(
         tags=[TAG],
         summary="Give a role to someone (ends the previous holder's assignment)",
@@ -134,6 +143,8 @@ class IncidentRoleAssignApi(ApiView):
 
 
 class IncidentRoleUnassignApi(ApiView):
+    required_permissions = {"DELETE": RESPOND["POST"]}
+
     @extend_schema(
         tags=[TAG],
         summary="End the current holder's assignment of a role",
@@ -160,6 +171,8 @@ class IncidentRoleUnassignApi(ApiView):
 
 
 class IncidentNoteAddApi(ApiView):
+    required_permissions = RESPOND
+
     @extend_schema(
         tags=[TAG],
         summary="Add a note to the timeline",
@@ -176,6 +189,8 @@ class IncidentNoteAddApi(ApiView):
 
 
 class StakeholderUpdatePostApi(ApiView):
+    required_permissions = RESPOND
+
     @extend_schema(
         tags=[TAG],
         summary="Post a stakeholder update",

@@ -40,6 +40,8 @@ def _service_for(request: Request, slug: str) -> Service:
 
 
 class ServiceListApi(ApiView):
+    required_permissions = {"POST": ("incidents.add_service", "add services")}
+
     @extend_schema(
         tags=[TAG],
         summary="List services, by name",
@@ -69,6 +71,11 @@ class ServiceListApi(ApiView):
 
 
 class ServiceDetailApi(ApiView):
+    required_permissions = {
+        "PATCH": ("incidents.change_service", "change services"),
+        "DELETE": ("incidents.delete_service", "delete services"),
+    }
+
     @extend_schema(
         tags=[TAG],
         summary="Read a service",

@@ -66,6 +66,8 @@ def _incident_url(request: Request, number: int) -> str:
 
 
 class IncidentListApi(ApiView):
+    required_permissions = {"POST": (services.DECLARE_PERMISSION, "declare incidents")}
+
     @extend_schema(
         tags=[TAG],
         summary="List incidents, newest first",
@@ -107,6 +109,8 @@ class IncidentListApi(ApiView):
 
 
 class IncidentDetailApi(ApiView):
+    required_permissions = {"PATCH": (services.RESPOND_PERMISSION, "edit incidents")}
+
     @extend_schema(
         tags=[TAG],
         summary="Read an incident with its roles, history, timeline and updates",
