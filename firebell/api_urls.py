@@ -4,6 +4,7 @@ urlpatterns = [
     path("", include("core.urls_api")),
     path("", include("accounts.urls_api")),
     path("", include("incidents.urls_api")),
+    path("", include("postmortems.urls_api")),
     path("", include("alerts.urls_api")),
     path("", include("moderation.urls_api")),
 ]

@@ -264,6 +264,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`: name the post-mortem ones so the schema's names are stable.
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incidents.models.IncidentStatus",
+        "PostmortemStatusEnum": "postmortems.models.PostmortemStatus",
+        "ActionItemStatusEnum": "postmortems.models.ActionItemStatus",
+    },
 }
 
 # --- Celery ---
