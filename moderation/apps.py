@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ModerationConfig(AppConfig):
@@ -8,7 +9,9 @@ class ModerationConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from core.services import defaults_register
-        from moderation import models
+        from core.ui import NavLink, nav_links
+        from incidents.extensions import IncidentPanel, incident_panels
+        from moderation import models, pages
         from moderation.defaults import defaults_ensure_moderation
 
         for model in (
@@ -20,3 +23,22 @@ class ModerationConfig(AppConfig):
         ):
             auditlog.register(model)
         defaults_register(self, defaults_ensure_moderation)
+        nav_links.register(
+            NavLink(
+                "moderation",
+                _("Moderation"),
+                "moderation:overview",
+                "moderation.view_item",
+                ("moderation",),
+                order=60,
+            )
+        )
+        incident_panels.register(
+            IncidentPanel(
+                "incident_moderation",
+                "moderation/incident_items.html",
+                data=pages.incident_items_data,
+                visible=pages.incident_items_visible,
+                order=30,
+            )
+        )
