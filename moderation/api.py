@@ -99,6 +99,7 @@ def _intake_answer(result: intake.IntakeResult) -> Response:
 
 class ReportIntakeApi(ApiView):
     required_permissions = {"POST": (REPORT_PERMISSION, "submit moderation reports")}
+    required_permissions = {"POST": (REPORT_PERMISSION, "submit moderation reports")}
 
     @extend_schema(
         tags=[TAG],
@@ -134,6 +135,7 @@ class AppealOutputSerializer(serializers.Serializer):
 
 
 class AppealIntakeApi(ApiView):
+    required_permissions = {"POST": (REPORT_PERMISSION, "submit moderation reports")}
     required_permissions = {"POST": (REPORT_PERMISSION, "submit appeals")}
 
     @extend_schema(
@@ -230,6 +232,11 @@ class ItemDetailApi(ApiView):
 
 
 class ItemClaimApi(ApiView):
+    required_permissions = {
+        "POST": (MODERATE_PERMISSION, "review moderation items"),
+        "DELETE": (MODERATE_PERMISSION, "review moderation items"),
+    }
+
     @extend_schema(
         tags=[TAG],
         summary="Claim an item (or extend your claim)",
@@ -259,6 +266,7 @@ class NextItemInputSerializer(InputSerializer):
 
 
 class ItemNextApi(ApiView):
+    required_permissions = {"POST": (MODERATE_PERMISSION, "decide moderation items")}
     required_permissions = {"POST": (MODERATE_PERMISSION, "review moderation items")}
 
     @extend_schema(
@@ -339,6 +347,8 @@ class ModerationDecisionOutputSerializer(serializers.Serializer):
 
 
 class ItemDecideApi(ApiView):
+    required_permissions = {"POST": (MODERATE_PERMISSION, "decide moderation items")}
+
     @extend_schema(
         tags=[TAG],
         summary="Decide an item",
@@ -372,6 +382,8 @@ class BulkOutputSerializer(serializers.Serializer):
 
 
 class BulkDecideApi(ApiView):
+    required_permissions = {"POST": (MODERATE_PERMISSION, "decide moderation items")}
+
     @extend_schema(
         tags=[TAG],
         summary="Decide up to 500 items in one transaction",
@@ -438,6 +450,8 @@ class LiftInputSerializer(InputSerializer):
 
 
 class SuspensionLiftApi(ApiView):
+    required_permissions = {"POST": (MODERATE_PERMISSION, "decide moderation items")}
+
     @extend_schema(
         tags=[TAG],
         summary="Lift a suspension (with a reason)",
@@ -482,6 +496,8 @@ class DeliveryListApi(ApiView):
 
 
 class DeliveryRetryApi(ApiView):
+    required_permissions = {"POST": (MODERATE_PERMISSION, "decide moderation items")}
+
     @extend_schema(
         tags=[TAG],
         summary="Send a delivery again now",

@@ -1,7 +1,7 @@
 """What a new installation needs for moderation: the Moderator and Moderation intake groups,
 category rules (weights, response targets, wave thresholds), the guideline policies, a default
-queue and the Trust & Safety service waves open incidents on. Idempotent; never overwrites
-what admins changed."""
+queue. Idempotent; never overwrites what admins changed. (The Trust & Safety service is created
+with the first incident moderation opens, not here.)"""
 
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from core.services import ADMIN
-from incidents.models import Service
 from moderation.models import Category, CategoryRule, Policy, Queue
 
 MODERATOR = "Moderator"
 INTAKE = "Moderation intake"
-TRUST_AND_SAFETY_SLUG = "trust-and-safety"
 
 # category: (weight, response target minutes, wave threshold, wave window minutes).
 # Child safety and violence first; a handful of child-safety reports is already a wave.
@@ -65,14 +63,6 @@ def defaults_ensure_moderation() -> None:
                 categories=[Category.CHILD_SAFETY, Category.VIOLENCE, Category.SELF_HARM],
             )
             Queue.objects.create(name="General", slug="general", position=100)
-        Service.objects.get_or_create(
-            slug=TRUST_AND_SAFETY_SLUG,
-            defaults={
-                "name": "Trust & Safety",
-                "owner_team": "trust-and-safety",
-                "description": "Waves of moderation reports open incidents here.",
-            },
-        )
         _groups_grant()
 
 

@@ -9,6 +9,8 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 
 from core.errors import PermissionDeniedError
+from incidents.models import Service
+from incidents.services import service_create
 from moderation.models import CategoryRule, Item, ItemEvent, Queue
 
 MODERATE_PERMISSION = "moderation.moderate_item"
@@ -71,3 +73,21 @@ def queues_for_routing() -> list[Queue]:
         queue, _ = Queue.objects.get_or_create(slug="general", defaults={"name": "General"})
         queues = [queue]
     return queues
+
+
+TRUST_AND_SAFETY_SLUG = "trust-and-safety"
+
+
+def trust_and_safety_service() -> Service:
+    """The service moderation's incidents are on; created (through incidents' service) the
+    first time moderation opens an incident, and kept if an admin renamed it."""
+    service = Service.objects.filter(slug=TRUST_AND_SAFETY_SLUG).first()
+    if service is None:
+        service = service_create(
+            actor=None,
+            name="Trust & Safety",
+            slug=TRUST_AND_SAFETY_SLUG,
+            owner_team="trust-and-safety",
+            description="Waves of moderation reports and escalated items open incidents here.",
+        )
+    return service

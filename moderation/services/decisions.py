@@ -17,7 +17,7 @@ from django.db import transaction
 
 from core import clock
 from core.errors import ConflictError, PermissionDeniedError, ValidationError
-from incidents.models import Service, Severity, Source
+from incidents.models import Severity, Source
 from incidents.selectors import severity_default
 from incidents.services import incident_create
 from moderation.models import Action, Category, Decision, Item, ItemKind, ItemStatus, Policy
@@ -27,6 +27,7 @@ from moderation.services.common import (
     item_event_record,
     queue_allows,
     require,
+    trust_and_safety_service,
 )
 from moderation.services.deliveries import decision_payload, delivery_enqueue
 from moderation.services.suspensions import (
@@ -208,7 +209,7 @@ def _escalate(item: Item, decision: Decision, by_name: str):
     severity = (
         Severity.objects.filter(rank=2).first() if item.category in URGENT else None
     ) or severity_default()
-    service = Service.objects.filter(slug="trust-and-safety").first()
+    service = trust_and_safety_service()
     return incident_create(
         title=f"Moderation escalation: {Category(item.category).label} — "
         f"{item.content_type} {item.content_id}"[:200],
@@ -216,7 +217,7 @@ def _escalate(item: Item, decision: Decision, by_name: str):
         actor=None,
         source=Source.SYSTEM,
         summary=f"Escalated by {by_name} from moderation item #{item.pk}. {decision.reason}",
-        services=[service] if service else [],
+        services=[service],
         origin={"moderation_item": item.pk},
     )
 

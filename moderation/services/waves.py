@@ -18,17 +18,17 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 
-from incidents.models import OPEN_STATUSES, Incident, Service, Severity, Source
+from incidents.models import OPEN_STATUSES, Incident, Severity, Source
 from incidents.selectors import severity_default
 from incidents.services import incident_create, timeline_event_record
 from moderation.models import Category, CategoryRule, Item, Report, Wave, WaveScope
+from moderation.services.common import trust_and_safety_service
 
 if TYPE_CHECKING:
     from moderation.services.intake import ReportInput
 
 WAVE_LOCK = zlib.crc32(b"firebell.moderation.waves")
 URGENT_CATEGORIES = {Category.CHILD_SAFETY, Category.VIOLENCE, Category.SELF_HARM}
-TRUST_AND_SAFETY_SLUG = "trust-and-safety"
 
 
 def _lock() -> None:
@@ -132,7 +132,7 @@ def _incident_open(scope, about, category, count, rule) -> Incident:
     severity = (
         Severity.objects.filter(rank=2).first() if category in URGENT_CATEGORIES else None
     ) or severity_default()
-    service = Service.objects.filter(slug=TRUST_AND_SAFETY_SLUG).first()
+    service = trust_and_safety_service()
     return incident_create(
         title=f"Moderation wave: {count} {label.lower()} reports about {about} "
         f"in {rule.wave_window_minutes} min",
@@ -141,7 +141,7 @@ def _incident_open(scope, about, category, count, rule) -> Incident:
         source=Source.SYSTEM,
         summary=f"More than {rule.wave_threshold} {label.lower()} reports within "
         f"{rule.wave_window_minutes} minutes about {about} ({scope}).",
-        services=[service] if service else [],
+        services=[service],
         origin={"moderation_wave": about, "category": category},
     )
 
