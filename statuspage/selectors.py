@@ -32,6 +32,13 @@ class Day:
     uptime: float  # 0..100
     state: str  # the worst state of the day
     outage_minutes: int
+    x: int  # the bar's position in the SVG (4 units a day)
+    label: str  # its tooltip: "2026-11-29: 75.0%, 360 min of outage"
+
+
+def _label(day: date, uptime: float, outage_minutes: int) -> str:
+    text = f"{day.isoformat()}: {uptime}%"
+    return f"{text}, {outage_minutes} min of outage" if outage_minutes else text
 
 
 @dataclass
@@ -108,15 +115,44 @@ def _incident_spans(service_ids: set[int], since: datetime, now: datetime) -> li
     return spans
 
 
+@dataclass(frozen=True)
+class _Calendar:
+    """The 90 days of the bars, computed once per summary: (date, start, end) in the zone."""
+
+    days: list[tuple[date, datetime, datetime]]
+    clean: list[Day]  # the bar of a day without any incident or maintenance
+
+    @classmethod
+    def ending(cls, now: datetime) -> _Calendar:
+        zone = timezone.get_current_timezone()
+        first = (now.astimezone(zone) - timedelta(days=UPTIME_DAYS - 1)).date()
+        days, clean = [], []
+        for offset in range(UPTIME_DAYS):
+            day = first + timedelta(days=offset)
+            start = datetime.combine(day, time.min, tzinfo=zone)
+            days.append((day, start, min(start + timedelta(days=1), now)))
+            clean.append(
+                Day(day, 100.0, ComponentState.OPERATIONAL, 0, offset * 4, _label(day, 100.0, 0))
+            )
+        return cls(days, clean)
+
+    @property
+    def first_day(self) -> date:
+        return self.days[0][0]
+
+
 def _days(
     component: Component,
     spans: list[_Span],
     maintenances: list[Maintenance],
-    first_day: date,
+    calendar: _Calendar,
     now: datetime,
 ) -> list[Day]:
     """90 days of (uptime %, worst state): outage time is major or partial outage."""
+    if not spans and not maintenances:
+        return calendar.clean
     zone = timezone.get_current_timezone()
+    first_day = calendar.first_day
     by_day: dict[date, list[tuple[datetime, datetime, str]]] = defaultdict(list)
     for span in spans:
         state = _incident_state(component, span.rank)
@@ -130,12 +166,11 @@ def _days(
         while day <= end.astimezone(zone).date():
             by_day[day].append((maintenance.starts_at, end, ComponentState.MAINTENANCE))
             day += timedelta(days=1)
-    result = []
-    for offset in range(UPTIME_DAYS):
-        day = first_day + timedelta(days=offset)
-        day_start = datetime.combine(day, time.min, tzinfo=zone)
-        day_end = min(day_start + timedelta(days=1), now)
-        entries = by_day.get(day, [])
+    result = list(calendar.clean)
+    for offset, (day, day_start, day_end) in enumerate(calendar.days):
+        entries = by_day.get(day)
+        if not entries:
+            continue
         outages = sorted(
             (max(start, day_start), min(end, day_end))
             for start, end, state in entries
@@ -143,14 +178,10 @@ def _days(
         )
         down = _merged_seconds(outages)
         length = max((day_end - day_start).total_seconds(), 1)
-        result.append(
-            Day(
-                day=day,
-                uptime=round(100 * (1 - down / length), 2) if day_end > day_start else 100.0,
-                state=_worst([state for _s, _e, state in entries]),
-                outage_minutes=int(down // 60),
-            )
-        )
+        uptime = round(100 * (1 - down / length), 2) if day_end > day_start else 100.0
+        minutes = int(down // 60)
+        state = _worst([state for _s, _e, state in entries])
+        result[offset] = Day(day, uptime, state, minutes, offset * 4, _label(day, uptime, minutes))
     return result
 
 
@@ -177,10 +208,8 @@ def status_summary(*, now: datetime) -> StatusSummary:
         .prefetch_related("services")
         .order_by("group__order", "group__name", "order", "name")
     )
-    first_day = (
-        now.astimezone(timezone.get_current_timezone()) - timedelta(days=UPTIME_DAYS - 1)
-    ).date()
-    since = datetime.combine(first_day, time.min, tzinfo=timezone.get_current_timezone())
+    calendar = _Calendar.ending(now)
+    since = calendar.days[0][1]
     service_ids = {service.pk for component in components for service in component.services.all()}
     spans_by_service: dict[int, list[_Span]] = defaultdict(list)
     for span in _incident_spans(service_ids, since, now):
@@ -197,7 +226,7 @@ def status_summary(*, now: datetime) -> StatusSummary:
         spans = [s for svc in component.services.all() for s in spans_by_service[svc.pk]]
         mine = maintenance_by_component[component.pk]
         state = component.manual_state or _derived_state(component, spans, mine, now)
-        view = ComponentView(component, state, _days(component, spans, mine, first_day, now))
+        view = ComponentView(component, state, _days(component, spans, mine, calendar, now))
         name = component.group.name if component.group else ""
         groups.setdefault(name, GroupView(name, [])).components.append(view)
     updates = Prefetch("updates", queryset=PublicUpdate.objects.order_by("-created_at", "-id"))
