@@ -2,7 +2,10 @@
 
 A page is claimed with a conditional UPDATE that sets a lease (`lease_until`) and counts the
 attempt; only the claimer sends, and the outcome is recorded only if the attempt is still its
-own. A sent page is never sent again. Transient failures are retried with exponential backoff
+own. A sent page is never sent again. The sender renews its lease while the send runs, so the
+lease can be short (FIREBELL_PAGE_LEASE_SECONDS, 12 s): a page whose worker died mid-send is
+free again within one lease and the tick queues it again at once, while a slow but live send
+is never taken over. Transient failures are retried with exponential backoff
 (`due_at` moves on; the beat tick re-queues), up to FIREBELL_PAGE_MAX_ATTEMPTS; permanent ones
 fail at once. Failures are written on the incident timeline. The network call happens outside
 any transaction, and a failing channel never holds up the next level (levels are timed by the
@@ -12,10 +15,11 @@ escalation state, not by deliveries).
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import threading
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F, Q
 
 from core import clock
@@ -32,7 +36,38 @@ def _max_attempts() -> int:
 
 
 def _lease() -> timedelta:
-    return timedelta(seconds=getattr(settings, "FIREBELL_PAGE_LEASE_SECONDS", 120))
+    return timedelta(seconds=getattr(settings, "FIREBELL_PAGE_LEASE_SECONDS", 12))
+
+
+class _LeaseKept:
+    """While the block runs, renew the lease on attempt `attempts` of page `page_id` every third
+    of its length, from a thread with its own database connection. A live send (however slow:
+    a channel may take its whole network timeout) keeps its page; a dead worker stops renewing,
+    and its page is free within one lease."""
+
+    def __init__(self, page_id: int, attempts: int) -> None:
+        self.page_id, self.attempts = page_id, attempts
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{page_id}", daemon=True)
+
+    def __enter__(self) -> None:
+        self._thread.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        lease = _lease()
+        try:
+            while not self._stop.wait(lease.total_seconds() / 3):
+                Page.objects.filter(
+                    pk=self.page_id, attempts=self.attempts, status=PageStatus.PENDING
+                ).update(lease_until=clock.now() + lease)
+        except Exception:  # the send goes on; at worst its lease runs out and it is retried
+            logger.exception("Could not renew the lease on page %s", self.page_id)
+        finally:
+            connections.close_all()  # this thread's connections only
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -52,7 +87,8 @@ def page_deliver(page_id: int) -> str:
         return f"page {page_id}: skipped (not pending, not due, or being sent)"
     page = Page.objects.select_related("incident__severity", "user").get(pk=page_id)
     try:
-        result = channel_get(page.channel).send(page)
+        with _LeaseKept(page.pk, page.attempts):
+            result = channel_get(page.channel).send(page)
     except UnknownChannelError as exc:
         result = DeliveryResult(ok=False, permanent=True, error=str(exc))
     except Exception as exc:  # a channel bug must not kill the worker or stall the page
@@ -134,6 +170,7 @@ def pages_enqueue_due(*, limit: int = 500) -> int:
     from oncall.tasks import page_deliver_task
 
     now = clock.now()
+    queued = _pages_enqueue_lease_expired(now, limit=limit)
     requeue = timedelta(seconds=getattr(settings, "FIREBELL_PAGE_REQUEUE_SECONDS", 15))
     not_queued = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - requeue)
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
@@ -142,13 +179,33 @@ def pages_enqueue_due(*, limit: int = 500) -> int:
         .order_by(F("enqueued_at").asc(nulls_first=True), "due_at")
         .values_list("pk", "enqueued_at", "due_at")
     )
-    queued = 0
     for page_id, enqueued_at, due_at in candidates[: limit * 4]:
         if queued >= limit:
             break
         if enqueued_at is not None and now - enqueued_at < (now - due_at) / 2:
             continue  # backing off
         if Page.objects.filter(pk=page_id, enqueued_at=enqueued_at).update(enqueued_at=now) == 1:
+            page_deliver_task.delay(page_id)
+            queued += 1
+    return queued
+
+
+def _pages_enqueue_lease_expired(now: datetime, *, limit: int) -> int:
+    """Queue again, at once, each pending page whose lease ran out: its sender stopped renewing
+    it, so its worker died mid-send (the attempt is counted; it is not a channel failure). The
+    expired lease is cleared in the same conditional UPDATE, so it is queued once."""
+    from oncall.tasks import page_deliver_task
+
+    expired = Page.objects.filter(status=PageStatus.PENDING, lease_until__lt=now).values_list(
+        "pk", "lease_until"
+    )
+    queued = 0
+    for page_id, lease_until in expired[:limit]:
+        reset = Page.objects.filter(pk=page_id, lease_until=lease_until)
+        if reset.update(lease_until=None, enqueued_at=now) == 1:
+            logger.warning(
+                "Page %s: its sender stopped mid-send (lease expired); sending again", page_id
+            )
             page_deliver_task.delay(page_id)
             queued += 1
     return queued

@@ -256,3 +256,22 @@ def test_a_sent_page_is_never_sent_again(oncall_world, standins):
     assert "skipped" in services.page_deliver(page.pk)
     Page.objects.filter(pk=page.pk).update(enqueued_at=None, lease_until=None)
     tick(T0 + MIN)
+
+
+def test_a_page_whose_lease_ran_out_is_queued_again_at_the_next_tick_not_after_the_requeue(
+    standins, db
+):
+    """A lease runs out only when its sender stopped renewing it (its worker died mid-send): the
+    next tick queues the page again at once, not FIREBELL_PAGE_REQUEUE_SECONDS later."""
+    later = person("lee-lease", high=(("email", 10),))
+    declare(policy_of("Lease", (30, [later])))
+    claimed_at = T0 + 10 * MIN
+    # As `page_deliver` leaves a page whose worker was killed inside the send.
+    Page.objects.update(
+        attempts=1, enqueued_at=claimed_at, lease_until=claimed_at + timedelta(seconds=12)
+    )
+    assert tick(claimed_at + timedelta(seconds=11))["deliveries"] == 0  # still its sender's
+    assert tick(claimed_at + timedelta(seconds=13))["deliveries"] == 1
+    page = Page.objects.get()
+    assert (page.status, page.attempts) == (PageStatus.SENT, 2)
+    assert len(standins.emails_to(later)) == 1

@@ -27,12 +27,10 @@ INCIDENTS = 30
 
 @pytest.fixture
 def celery_worker_env(request, standins):
-    env = {
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(standins.smtp.port),
-        "FIREBELL_PAGE_LEASE_SECONDS": "2",
-        "FIREBELL_PAGE_REQUEUE_SECONDS": "1",
-    }
+    env = {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(standins.smtp.port)}
+    if getattr(request, "param", None) == "default-lease":
+        return env  # production's lease (12 s) and re-queue interval
+    env |= {"FIREBELL_PAGE_LEASE_SECONDS": "2", "FIREBELL_PAGE_REQUEUE_SECONDS": "1"}
     if getattr(request, "param", None) == "private-redis":
         env["CELERY_BROKER_URL"] = request.getfixturevalue("private_redis").url
     return env
@@ -94,6 +92,80 @@ def test_a_worker_killed_mid_escalation_is_finished_by_the_sweep_after_restart_w
     # A send cut off between the SMTP answer and the database write is sent again (at least
     # once); anything else exactly once.
     assert INCIDENTS <= len(emails) <= INCIDENTS + retried
+
+
+# --- A page cut off mid-send: retried within one short lease, not sent twice --------------------
+
+
+@pytest.mark.parametrize(
+    "celery_worker_env", [pytest.param("default-lease", id="default-lease")], indirect=True
+)
+def test_a_page_whose_worker_died_mid_send_goes_out_once_within_a_short_lease(
+    celery_worker_process, standins, tmp_path
+):
+    """The SMTP stand-in holds its answer to the message, so the worker is inside the send when
+    it is killed; the server drops the unanswered message (as SMTP servers do), so the first send
+    did not happen, and the person must get exactly one e-mail, from the retry. The deadline is
+    well under the old 120-second lease: a page waiting for a long lease fails this test."""
+    worker = celery_worker_process
+    responder = person("sid-sigkill")
+    standins.smtp.hold_after(0)
+    incident = declare(policy_of("Cut off", (60, [responder])), at=timezone.now())
+    wait_for(standins.smtp.holding, what="the worker inside the send", log=worker.log)
+    wait_for(
+        lambda: Page.objects.filter(incident=incident, lease_until__isnull=False).exists(),
+        what="the page claimed",
+    )
+    os.killpg(worker.process.pid, signal.SIGKILL)
+    worker.process.wait(timeout=10)
+    standins.smtp.release()
+
+    log_path = tmp_path / "restarted-worker.log"
+    restarted = worker_started_again(worker, log_path)
+    try:
+
+        def sent() -> bool:
+            escalation_tick_task.delay()  # the beat's job, every half second here
+            return Page.objects.filter(incident=incident, status=PageStatus.SENT).exists()
+
+        wait_for(sent, what="the page sent again", timeout=45, interval=0.5, log=log_path.read_text)
+    finally:
+        group_stopped(restarted)
+    page = Page.objects.get(incident=incident)
+    assert page.attempts == 2  # the cut-off attempt, then the retry
+    assert len(standins.emails_to(responder)) == 1
+    assert "lease expired" in log_path.read_text()
+
+
+def test_a_slow_but_live_send_keeps_its_page_however_many_leases_it_takes(
+    celery_worker_process, standins
+):
+    """Lease 2 s here: the sender renews it while the SMTP stand-in keeps it waiting, so the
+    ticks meanwhile never hand the page to another attempt."""
+    responder = person("sam-slow")
+    standins.smtp.hold_after(0)
+    incident = declare(policy_of("Slow", (60, [responder])), at=timezone.now())
+    wait_for(standins.smtp.holding, what="the worker inside the send")
+    leases: set = set()
+
+    def renewed_twice() -> bool:
+        escalation_tick_task.delay()  # the beat's job: it must find nothing to take over
+        leases.update(
+            Page.objects.filter(incident=incident, lease_until__isnull=False).values_list(
+                "lease_until", flat=True
+            )
+        )
+        return len(leases) >= 3
+
+    wait_for(renewed_twice, what="the lease renewed twice", interval=0.3)
+    standins.smtp.release()
+    wait_for(
+        lambda: Page.objects.filter(incident=incident, status=PageStatus.SENT).exists(),
+        what="the page sent",
+        log=celery_worker_process.log,
+    )
+    assert Page.objects.get(incident=incident).attempts == 1
+    assert len(standins.emails_to(responder)) == 1
 
 
 # --- Redis restarted mid-run --------------------------------------------------------------------
