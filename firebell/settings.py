@@ -6,6 +6,7 @@ that names the variable.
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -109,6 +110,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "auditlog",
+    "axes",
     "core",
     "accounts",
     "incidents",
@@ -136,6 +138,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # Last: a sign-in refused for too many failures becomes the lockout page (accounts/signin.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "firebell.urls"
@@ -199,7 +203,27 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Django's model permissions, read in one query a request instead of two (core/auth.py).
-AUTHENTICATION_BACKENDS = ["core.auth.SingleQueryModelBackend"]
+# django-axes first: it refuses a locked-out account or address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "core.auth.SingleQueryModelBackend",
+]
+
+# --- Sign-in throttling (django-axes, docs/security.md) ---
+FIREBELL_SIGNIN_FAILURE_LIMIT = _int("FIREBELL_SIGNIN_FAILURE_LIMIT", 5)
+FIREBELL_SIGNIN_LOCKOUT_MINUTES = _int("FIREBELL_SIGNIN_LOCKOUT_MINUTES", 15)
+FIREBELL_PROXY_COUNT = _int("FIREBELL_PROXY_COUNT", 0)
+if FIREBELL_SIGNIN_FAILURE_LIMIT < 1 or FIREBELL_SIGNIN_LOCKOUT_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "FIREBELL_SIGNIN_FAILURE_LIMIT and FIREBELL_SIGNIN_LOCKOUT_MINUTES must be at least 1."
+    )
+AXES_FAILURE_LIMIT = FIREBELL_SIGNIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=FIREBELL_SIGNIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = "accounts.signin.lockout_parameters"
+AXES_CLIENT_IP_CALLABLE = "accounts.signin.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.signin.signin_locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

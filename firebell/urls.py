@@ -30,6 +30,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("ui/", include("core.urls")),
+    path("", include("accounts.urls")),
     path("", include("alerts.urls")),
     path("", include("checks.urls")),
     path("", include("statuspage.urls")),

@@ -12,8 +12,10 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from accounts.services import attempt_failure_record, attempts_exhausted
 from core import clock
 from core.errors import DomainError
 from incidents import selectors as incident_selectors
@@ -178,9 +180,17 @@ def command_process(form: dict[str, Any]) -> str:
 
 
 def link_process(form: dict[str, Any], slack_user: str, code: str) -> str:
+    # Wrong codes are counted per Slack user and refused past the sign-in limit, like passwords.
+    if attempts_exhausted(scope=LINK_ATTEMPTS, key=slack_user):
+        minutes = settings.FIREBELL_SIGNIN_LOCKOUT_MINUTES
+        _reply(
+            _response_url(form), _error(f"Too many wrong link codes: try again in {minutes} min.")
+        )
+        return "link refused: too many wrong codes"
     try:
         user = users.link_code_user(code)
     except DomainError as error:
+        attempt_failure_record(scope=LINK_ATTEMPTS, key=slack_user)
         _reply(_response_url(form), _error(error.message))
         return "link refused"
     users.link_create(slack_user_id=slack_user, user=user)
@@ -189,6 +199,9 @@ def link_process(form: dict[str, Any], slack_user: str, code: str) -> str:
         commands.Reply(text=f"Linked: in Firebell you are {user.get_username()}."),
     )
     return f"linked {slack_user} to {user.get_username()}"
+
+
+LINK_ATTEMPTS = "slack-link"
 
 
 # --- Buttons and modals ----------------------------------------------------------------------

@@ -4,6 +4,7 @@ explicitly through a signed link the unknown user is given."""
 from __future__ import annotations
 
 import re
+import uuid
 
 from integrations.slack import users
 from integrations.slack.models import SlackUserLink
@@ -114,3 +115,14 @@ def test_page_notifications_use_the_same_cached_mapping(slack, responder):
     Link.objects.create(slack_user_id="U0CACHED", user=responder, source="manual")
 
     assert users.slack_user_id(responder) == "U0CACHED"  # no lookup: the link wins
+
+
+def test_wrong_link_codes_are_limited_per_slack_user(slack, responder):
+    # Counted in the shared cache for 15 minutes: a fresh Slack user id each run.
+    guesser = f"U0G{uuid.uuid4().hex[:8].upper()}"
+    for attempt in range(5):
+        slack.command(f"link wrong-{attempt}", user=guesser)
+        assert "not valid or has expired" in slack.reply()["text"]
+    slack.command(f"link {users.link_code(responder)}", user=guesser)
+    assert "Too many wrong link codes" in slack.reply()["text"]
+    assert not SlackUserLink.objects.filter(slack_user_id=guesser).exists()
