@@ -341,6 +341,12 @@ CELERY_BEAT_SCHEDULE = {
     "alert-deliveries-sweep": {"task": "alerts.tasks.deliveries_sweep_task", "schedule": 5.0},
     # Slack app: archive channels of closed incidents, re-queue requests whose task was lost.
     "slack-sweep": {"task": "integrations.slack.tasks.slack_sweep_task", "schedule": 30.0},
+    # Post-mortems: reminders to owners (due soon, overdue), admins' daily overdue list, overdue
+    # action items once a day; each keyed so a run repeated adds nothing (postmortems/reminders.py).
+    "postmortem-reminders": {
+        "task": "postmortems.tasks.postmortem_reminders_task",
+        "schedule": 300.0,
+    },
     # Moderation: send due webhook deliveries, lift suspensions whose end has passed.
     "moderation-deliveries-sweep": {
         "task": "moderation.tasks.deliveries_sweep_task",

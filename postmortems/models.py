@@ -292,6 +292,8 @@ class Reminder(models.Model):
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Set while one worker sends it (claimed by a conditional UPDATE), so two never both send.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
 

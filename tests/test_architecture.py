@@ -24,7 +24,15 @@ ALLOWED: dict[str, set[str]] = {
     "statuspage": {"core", "incidents", "firebell"},
     # Firebell watching itself: reads every app's state; nothing imports it.
     "monitoring": {"core", "incidents", "alerts", "oncall", "checks", "firebell"},
-    "integrations": {"core", "accounts", "incidents", "alerts", "oncall", "firebell"},
+    "integrations": {
+        "core",
+        "accounts",
+        "incidents",
+        "alerts",
+        "oncall",
+        "postmortems",
+        "firebell",
+    },
     # Reports read incidents, on-call and post-mortems; nothing imports insights.
     "insights": {"core", "incidents", "oncall", "postmortems", "firebell"},
     "firebell": {"core", "accounts"},

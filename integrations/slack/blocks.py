@@ -137,6 +137,9 @@ def timeline_line(event: TimelineEvent) -> str:
         return f":mega: *Stakeholder update* by {actor}:\n>{event.message}"
     if event.kind == "incident.note_added":
         return f":memo: {actor}: {event.message}"
+    if event.kind == "postmortem.published" and event.data.get("url"):
+        link = f"{settings.PUBLIC_BASE_URL}{event.data['url']}"
+        return f":books: *{event.message}* by {actor}: <{link}|read the post-mortem>"
     label = event.kind.split(".", 1)[-1].replace("_", " ")
     detail = event.message or label.capitalize()
     return f":small_blue_diamond: {detail} — {actor} ({label})"

@@ -23,6 +23,8 @@ from integrations.slack.models import IncidentChannel, MessageKind, SlackMessage
 from oncall import selectors as oncall_selectors
 from oncall import services as oncall_services
 from oncall.models import Schedule
+from postmortems import selectors as postmortem_selectors
+from postmortems import services as postmortem_services
 
 SEVERITY_RE = re.compile(r"^(?:sev-?)?([1-9])$", re.IGNORECASE)
 NUMBER_RE = re.compile(r"^#(\d{1,9})$")
@@ -42,6 +44,7 @@ USAGE = {
     "page": "page [#number] @user|<schedule>",
     "oncall": "oncall [schedule]",
     "list": "list",
+    "postmortem": "postmortem [#number]   (starts the post-mortem, or links to it)",
     "link": "link <code>   (the code from Firebell's Link Slack page)",
     "help": "help",
 }
@@ -103,7 +106,7 @@ def parse(text: str) -> Parsed:
 
 def _check(parsed: Parsed) -> None:
     name, args = parsed.name, parsed.args
-    if name in {"ack", "close", "status", "list"} and args:
+    if name in {"ack", "close", "status", "list", "postmortem"} and args:
         raise UsageError(f"`{name}` takes no arguments besides the incident.", name)
     if name == "declare" and args and parsed.number is not None:
         raise UsageError("`declare` makes a new incident; leave out the number.", name)
@@ -375,6 +378,24 @@ def _list(ctx: Context) -> Reply:
     return Reply(text="*Open incidents*\n" + "\n".join(lines))
 
 
+def _postmortem(ctx: Context) -> Reply:
+    """Start the incident's post-mortem (the same service as the browser's button), or link to
+    the one that exists."""
+    incident = ctx.incident()
+    postmortem = postmortem_selectors.postmortem_of_incident(incident=incident)
+    if postmortem is not None:
+        url = f"{settings.PUBLIC_BASE_URL}/postmortems/{postmortem.pk}/"
+        state = postmortem.get_status_display().lower()
+        return Reply(text=f"The post-mortem of #{incident.number} is {state}: <{url}|open it>.")
+    postmortem = postmortem_services.postmortem_create(
+        incident=incident, actor=ctx.actor, source=Source.SLACK
+    )
+    url = f"{settings.PUBLIC_BASE_URL}/postmortems/{postmortem.pk}/"
+    reply = ctx.announce(incident, "started the post-mortem of")
+    reply.text += f" <{url}|Write it>."
+    return reply
+
+
 HANDLERS: dict[str, Callable[[Context], Reply | None]] = {
     "declare": _declare,
     "ack": _transition(incident_services.incident_acknowledge, "acknowledged"),
@@ -389,5 +410,6 @@ HANDLERS: dict[str, Callable[[Context], Reply | None]] = {
     "page": _page,
     "oncall": _oncall,
     "list": _list,
+    "postmortem": _postmortem,
     "help": lambda ctx: help_reply(),
 }

@@ -43,6 +43,7 @@ POSTED_KINDS = (STATE_KINDS - {"incident.declared"}) | {
     "escalation.responder_paged",
     "escalation.escalated_manually",
     "escalation.reassigned",
+    "postmortem.published",  # the link to the published post-mortem (blocks.timeline_line)
 }
 ALREADY_IN = {"already_in_channel", "cant_invite_self"}
 
