@@ -30,7 +30,7 @@ class AlertsConfig(AppConfig):
             IncidentPanel(
                 "incident_alerts",
                 "alerts/incident_alerts.html",
-                data=lambda page: selectors.incident_alert_list(page.incident),
+                data=selectors.incident_alerts_panel,
                 order=10,
             )
         )

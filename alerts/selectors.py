@@ -59,6 +59,7 @@ def incident_alert_list(incident) -> list[Alert]:
             "status",
             "source",
             "labels",
+            "annotations",
             "links",
             "first_seen_at",
             "last_seen_at",
@@ -70,21 +71,58 @@ def incident_alert_list(incident) -> list[Alert]:
         .order_by("status", "-last_seen_at", "-id")[:INCIDENT_ALERTS_SHOWN]
     )
     for alert in alerts:
-        alert.web_links = _web_links(alert.links)
+        alert.web_links = _web_links(alert.links, alert.annotations)
         labels = alert.labels if isinstance(alert.labels, dict) else {}
         alert.label_pairs = sorted(labels.items())[:ALERT_LABELS_SHOWN]
     return alerts
 
 
-def _web_links(links: object) -> list[dict[str, str]]:
-    if not isinstance(links, list):
+def incident_alerts_panel(page) -> dict[str, list]:
+    """The incident page's Alerts panel: the alerts and their shared link annotations."""
+    alerts = incident_alert_list(page.incident)
+    return {"alerts": alerts, "links": incident_runbook_links(alerts)}
+
+
+def incident_runbook_links(alerts: list[Alert]) -> list[dict[str, str]]:
+    """The distinct link annotations of an incident's alerts (`runbook_url` first), shown once
+    at the top of the Alerts panel: a group of 20 alerts usually shares one runbook."""
+    seen: dict[str, dict[str, str]] = {}
+    for alert in alerts:
+        for link in alert.web_links:
+            if link.get("annotation") and link["href"] not in seen:
+                seen[link["href"]] = link
+    return sorted(seen.values(), key=lambda link: (link["text"] != "Runbook", link["text"]))
+
+
+def _annotation_links(annotations: object) -> list[dict[str, str]]:
+    """Annotations that are links (`runbook_url`, `dashboard_url`, any `*_url`) as links named
+    after their key: `runbook_url` → "Runbook", `grafana_dashboard_url` → "Grafana dashboard"."""
+    if not isinstance(annotations, dict):
         return []
-    safe = []
-    for item in links:
+    links = []
+    for key, value in sorted(annotations.items()):
+        if not (isinstance(key, str) and key.lower().endswith("url") and isinstance(value, str)):
+            continue
+        words = key[: -len("url")].strip("_- ").replace("_", " ").replace("-", " ")
+        text = (words[:1].upper() + words[1:]) if words else "Link"
+        links.append({"href": value.strip(), "text": text, "annotation": key})
+    return links
+
+
+def _web_links(links: object, annotations: object = None) -> list[dict[str, str]]:
+    items = [*(links if isinstance(links, list) else []), *_annotation_links(annotations)]
+    safe, seen = [], set()
+    for item in items:
         href = item.get("href") if isinstance(item, dict) else item
         if isinstance(href, str) and href.lower().startswith(("https://", "http://")):
+            if href in seen:
+                continue
+            seen.add(href)
             text = item.get("text") if isinstance(item, dict) else None
-            safe.append({"href": href, "text": str(text or "Link")})
+            link = {"href": href, "text": str(text or "Link")}
+            if isinstance(item, dict) and item.get("annotation"):
+                link["annotation"] = item["annotation"]
+            safe.append(link)
     return safe
 
 

@@ -11,6 +11,7 @@ page of that integration, which removes it as it shows it.
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -117,6 +118,17 @@ class IntegrationPage:
     def test_payload(self) -> str:
         """A small valid body for this kind, for the page's "send a test alert" command."""
         return json.dumps(TEST_PAYLOADS[self.integration.kind](self.shown_key))
+
+    @cached_property
+    def test_command(self) -> str:
+        """The "send a test alert" curl command, every argument quoted for a POSIX shell (the
+        payload may hold a ' — inside single quotes it would end the string), one per line."""
+        arguments = [
+            ["curl", "-sS", "-X", "POST", "-H", "Content-Type: application/json"],
+            [self.intake_url],
+            ["-d", self.test_payload],
+        ]
+        return " \\\n  ".join(" ".join(shlex.quote(a) for a in line) for line in arguments)
 
     @cached_property
     def deliveries(self) -> list:

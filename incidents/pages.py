@@ -215,7 +215,7 @@ def timeline_row(
         at_short=iso[11:16],
         message_lines=tuple(entry.message.splitlines()),
         change=change,
-        who=f"{entry.actor_username or source} · {source}" if entry.actor_id else source,
+        who=f"{entry.actor_name or source} · {source}" if entry.actor_id else source,
     )
 
 
@@ -370,7 +370,15 @@ class IncidentPage:
     def updates(self) -> list:
         updates = self.incident.stakeholder_updates.select_related("created_by", "severity")
         # What the list shows (not the author's password hash nor every severity setting).
-        shown = ("body", "status", "created_at", "created_by__username", "severity__name")
+        shown = (
+            "body",
+            "status",
+            "created_at",
+            "created_by__username",
+            "created_by__first_name",
+            "created_by__last_name",
+            "severity__name",
+        )
         return list(updates.only("incident_id", *shown)[:20])
 
     @cached_property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -296,6 +296,14 @@ class TimelineEntry:
     actor_username: str | None
     change_from: Any  # data["from"] / data["to"] (any JSON value), for changes without a message
     change_to: Any
+    actor_first_name: str | None = None
+    actor_last_name: str | None = None
+
+    @property
+    def actor_name(self) -> str | None:
+        """The actor as every panel names people: the full name, else the username."""
+        full = f"{self.actor_first_name or ''} {self.actor_last_name or ''}".strip()
+        return full or self.actor_username
 
 
 def incident_timeline_entries(
@@ -319,6 +327,8 @@ def incident_timeline_entries(
             "actor__username",
             "data__from",  # decoded JSON values: the same on SQLite and PostgreSQL
             "data__to",
+            "actor__first_name",
+            "actor__last_name",
         )
     )
     rows = queryset if limit is None else queryset[:limit]
@@ -347,19 +357,33 @@ def incident_commander(incident: Incident) -> AbstractBaseUser | None:
 
 
 def stakeholder_update_draft(incident: Incident) -> str:
-    """The runbook's communication template, filled in from the incident as it is now."""
+    """The runbook's communication template, filled in from the incident as it is now.
+
+    Once the incident is resolved or closed, nothing is "under investigation" any more: the
+    draft says when it was resolved.
+    """
     commander = incident_commander(incident)
     services = ", ".join(service.name for service in incident.services.all()) or "—"
+    if incident.resolved_at is not None and not incident.is_open:
+        impact = incident.customer_impact or "None ongoing"
+        eta = f"Resolved at {incident.resolved_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    else:
+        impact = incident.customer_impact or "Under investigation"
+        eta = "Under investigation"
     return (
         f"[{incident.severity.name} {incident.severity.label}] Incident #{incident.number}: "
         f"{incident.title}\n"
         f"Status: {incident.get_status_display()}\n"
         f"Service: {services}\n"
         f"Issue: {incident.summary or incident.title}\n"
-        f"Impact: {incident.customer_impact or 'Under investigation'}\n"
-        f"ETA: Under investigation\n"
-        f"Incident commander: {commander.get_username() if commander else 'unassigned'}"
+        f"Impact: {impact}\n"
+        f"ETA: {eta}\n"
+        f"Incident commander: {_full_name(commander) if commander else 'unassigned'}"
     )
+
+
+def _full_name(user: AbstractBaseUser) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 def severity_list() -> QuerySet:

@@ -37,6 +37,11 @@ DECLARE_PERMISSION = "incidents.add_incident"
 EDITABLE_FIELDS = ("title", "summary", "customer_impact")
 
 
+def _person_name(user: AbstractBaseUser) -> str:
+    """A person as every screen names them: the full name, else the username."""
+    return user.get_full_name() or user.get_username()
+
+
 def _require(actor: AbstractBaseUser | None, permission: str, action: str) -> None:
     if actor is not None and not actor.has_perm(permission):
         raise PermissionDeniedError(f"You do not have permission to {action}.")
@@ -250,15 +255,38 @@ def _start_new_cycle(incident: Incident, *, now, reopened: bool) -> list[str]:
 def incident_acknowledge(
     *, incident: Incident, actor: AbstractBaseUser | None, source: str
 ) -> Incident:
-    """Acknowledge: someone is on it. Raises ConflictError unless triggered or mitigated."""
-    return _transition(
-        incident,
-        to=IncidentStatus.ACKNOWLEDGED,
-        actor=actor,
-        source=source,
-        kind="incident.acknowledged",
-        verb="acknowledge",
-    )
+    """Acknowledge: someone is on it. Raises ConflictError unless triggered or mitigated.
+
+    A person who acknowledges an incident that has no (primary) Incident Commander becomes its
+    commander, in the same transaction, with its own `incident.role_assigned` event: whoever
+    took the page is running the incident until they hand it over.
+    """
+    with transaction.atomic():
+        acknowledged = _transition(
+            incident,
+            to=IncidentStatus.ACKNOWLEDGED,
+            actor=actor,
+            source=source,
+            kind="incident.acknowledged",
+            verb="acknowledge",
+        )
+        if actor is not None and actor.is_active:
+            commander_role = Role.objects.filter(slug="commander").first()
+            has_commander = RoleAssignment.objects.filter(
+                incident=acknowledged,
+                role=commander_role,
+                kind=AssignmentKind.PRIMARY,
+                ended_at__isnull=True,
+            ).exists()
+            if commander_role is not None and not has_commander:
+                incident_assign_role(
+                    incident=acknowledged,
+                    role=commander_role,
+                    user=actor,
+                    actor=actor,
+                    source=source,
+                )
+    return acknowledged
 
 
 def incident_mitigate(
@@ -438,7 +466,7 @@ def incident_assign_role(
             return current
         previous_holder = None
         if current is not None:
-            previous_holder = current.user.get_username()
+            previous_holder = _person_name(current.user)
             current.ended_at, current.ended_by = now, actor
             current.save(update_fields=["ended_at", "ended_by"])
         assignment = RoleAssignment.objects.create(
@@ -449,7 +477,7 @@ def incident_assign_role(
             kind="incident.role_assigned",
             actor=actor,
             source=source,
-            message=f"{user.get_username()} is now {role.name} ({kind})",
+            message=f"{_person_name(user)} is now {role.name} ({kind})",
             data={
                 "role": role.slug,
                 "kind": kind,
@@ -485,7 +513,7 @@ def incident_unassign_role(
             kind="incident.role_unassigned",
             actor=actor,
             source=source,
-            message=f"{current.user.get_username()} is no longer {role.name} ({kind})",
+            message=f"{_person_name(current.user)} is no longer {role.name} ({kind})",
             data={"role": role.slug, "kind": kind, "user": current.user.get_username()},
         )
 
@@ -509,6 +537,23 @@ def incident_add_note(
         )
 
 
+def stakeholder_update_body(body: str, *, impact: str, eta: str) -> str:
+    """The text stakeholders read: the Impact and ETA given beside the message replace the
+    message's own "Impact:" / "ETA:" lines (the draft's "Under investigation"), or are added
+    after it when it has none. Empty values leave the message as written."""
+    lines = body.splitlines()
+    for label, value in (("Impact", impact), ("ETA", eta)):
+        if not value:
+            continue
+        prefix = f"{label.lower()}:"
+        at = next((i for i, line in enumerate(lines) if line.lower().startswith(prefix)), None)
+        if at is None:
+            lines.append(f"{label}: {value}")
+        else:
+            lines[at] = f"{label}: {value}"
+    return "\n".join(lines)
+
+
 def incident_post_stakeholder_update(
     *,
     incident: Incident,
@@ -520,7 +565,8 @@ def incident_post_stakeholder_update(
 ) -> StakeholderUpdate:
     """Record a stakeholder update with the incident's status and severity at this moment."""
     _require(actor, RESPOND_PERMISSION, "post stakeholder updates")
-    body = body.strip()
+    impact, eta = impact.strip(), eta.strip()
+    body = stakeholder_update_body(body.strip(), impact=impact, eta=eta)
     if not body:
         raise ValidationError("An update needs a message.", errors={"body": ["Required."]})
     with transaction.atomic():

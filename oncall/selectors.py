@@ -420,7 +420,7 @@ def _escalation_reason(state: EscalationState, levels_total: int, rounds_total: 
             return "No escalation policy applies to this incident: nobody is paged."
         if not levels_total:
             return "The policy has no levels: nobody is paged."
-        return f"Stopped: the incident is {incident_status}."
+        return f"The incident is {incident_status}: nobody more is paged."
     return ""
 
 

@@ -27,12 +27,41 @@ def alert_list(payload: dict[str, Any]) -> list[Any]:
     return alerts
 
 
-def group_title(common_labels: dict[str, str], common_annotations: dict[str, str]) -> str:
-    name = common_labels.get("alertname", "")
-    service = common_labels.get("service") or common_labels.get("job") or ""
-    summary = common_annotations.get("summary", "")
-    title = summary or name or "Alert"
-    return f"{title} ({service})" if service and service not in title else title
+def group_name(group_labels: dict[str, str], common_labels: dict[str, str]) -> str:
+    """What the group is: its `alertname`, then its other group-by labels as `key=value`
+    (`HighErrorRate (service=api)`); without group labels, the common `alertname`."""
+    labels = group_labels or {
+        key: value for key, value in common_labels.items() if key == "alertname"
+    }
+    name = labels.get("alertname", "")
+    others = ", ".join(
+        f"{key}={value}" for key, value in sorted(labels.items()) if key != "alertname"
+    )
+    if name and others:
+        return f"{name} ({others})"
+    return name or others
+
+
+def group_title(
+    group_labels: dict[str, str],
+    common_labels: dict[str, str],
+    common_annotations: dict[str, str],
+    *,
+    truncated: int = 0,
+) -> str:
+    """An incident's title for an Alertmanager group: the group's name, plus the summary when
+    every alert of the group shares it (`HighErrorRate: Error rate above 5%`).
+
+    `commonAnnotations` holds only what the listed alerts share, so a summary naming one host
+    appears only when the group is that one alert; when Alertmanager left alerts out
+    (`truncatedAlerts`) nothing is known to be shared and the name stands alone. The title
+    therefore never depends on which instance happened to be first.
+    """
+    name = group_name(group_labels, common_labels)
+    summary = "" if truncated else common_annotations.get("summary", "").strip()
+    if name and summary and name not in summary:
+        return f"{name}: {summary}"
+    return summary or name or "Alert"
 
 
 def parse_alert(
@@ -84,8 +113,13 @@ def parse_group(payload: Any, *, title: str = "") -> list[tuple[dict[str, Any], 
     group_key = optional_string(payload, "groupKey", "groupKey", max_length=512)
     common_labels = string_map(payload.get("commonLabels"), "commonLabels")
     common_annotations = string_map(payload.get("commonAnnotations"), "commonAnnotations")
+    group_labels = string_map(payload.get("groupLabels"), "groupLabels")
+    truncated = payload.get("truncatedAlerts")
+    truncated = truncated if isinstance(truncated, int) and truncated > 0 else 0
     receiver = optional_string(payload, "receiver", "receiver", max_length=255)
-    common_title = title or group_title(common_labels, common_annotations)
+    common_title = title or group_title(
+        group_labels, common_labels, common_annotations, truncated=truncated
+    )
     return [
         (
             alert,

@@ -169,6 +169,19 @@ def escalation_start(incident: Incident, *, paging_enabled: bool = True) -> Esca
     return state
 
 
+# Why paging stopped, as a person reads it (the timeline event kinds are internal codes).
+STOP_REASON_WORDS = {
+    "incident.acknowledged": "the incident was acknowledged",
+    "incident.mitigated": "the incident was mitigated",
+    "incident.resolved": "the incident was resolved",
+    "incident.closed": "the incident was closed",
+}
+
+
+def stop_reason_words(reason: str) -> str:
+    return STOP_REASON_WORDS.get(reason, "paging stopped")
+
+
 def escalation_stop(incident: Incident, *, reason: str) -> EscalationState | None:
     """Stop paging (acknowledged, resolved or closed); call inside that change's transaction.
 
@@ -180,7 +193,7 @@ def escalation_stop(incident: Incident, *, reason: str) -> EscalationState | Non
         return None
     now = clock.now()
     Page.objects.filter(incident=incident, status=PageStatus.PENDING).update(
-        status=PageStatus.CANCELLED, last_error=f"Cancelled: {reason}."
+        status=PageStatus.CANCELLED, last_error=f"Cancelled: {stop_reason_words(reason)}."
     )
     state.next_step_at = state.reminder_at = state.ack_timeout_at = None
     state.step_token += 1

@@ -112,6 +112,38 @@
   });
   document.addEventListener("DOMContentLoaded", showNotifyState);
 
+  /* After an action (a POST) swaps the region that held the focused button, focus would drop
+     to <body> and a keyboard user would start again from the top. Put it back: on the same
+     control if the fresh region still has it, else on the region's first control, else on the
+     region itself. */
+  var refocus = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var verb = event.detail.requestConfig && event.detail.requestConfig.verb;
+    if (!verb || verb === "get") return;
+    var element = event.detail.elt;
+    var target = event.detail.target;
+    refocus = {
+      action: element && (element.getAttribute("hx-post") || element.getAttribute("action")),
+      region: target && target.id
+    };
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!refocus) return;
+    var wanted = refocus;
+    refocus = null;
+    if (document.activeElement && document.activeElement !== document.body) return;
+    var same = null;
+    if (wanted.action && window.CSS && CSS.escape) {
+      var form = document.querySelector('[hx-post="' + CSS.escape(wanted.action) + '"]');
+      same = form && (form.matches("button") ? form : form.querySelector("button[type=submit], button"));
+    }
+    var region = wanted.region && document.getElementById(wanted.region);
+    var next = same || (region && region.querySelector("button, a[href], input, select, textarea, summary")) || region;
+    if (!next) return;
+    if (next === region && !region.hasAttribute("tabindex")) region.setAttribute("tabindex", "-1");
+    next.focus({ preventScroll: true });
+  });
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     // A new action clears the previous action's message; background polls leave it alone.
     var verb = event.detail.requestConfig && event.detail.requestConfig.verb;

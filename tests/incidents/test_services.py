@@ -329,4 +329,5 @@ def test_committed_timeline_events_are_announced_after_commit(
             services.incident_acknowledge(incident=incident, actor=responder, source="web")
     finally:
         timeline_event_committed.disconnect(receiver)
-    assert heard == ["incident.declared", "incident.acknowledged"]
+    # The acknowledger became commander (there was none): that is announced too.
+    assert heard == ["incident.declared", "incident.acknowledged", "incident.role_assigned"]

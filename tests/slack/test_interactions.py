@@ -208,7 +208,7 @@ def test_the_update_modal_posts_a_stakeholder_update(slack, rita):
 
     update = StakeholderUpdate.objects.get()
     assert (update.body, update.impact, update.eta) == (
-        "We are rolling back.",
+        "We are rolling back.\nImpact: Checkout slow\nETA: 30 min",
         "Checkout slow",
         "30 min",
     )

@@ -219,4 +219,9 @@ def test_posting_a_stakeholder_update_returns_a_fresh_composer(client, incident,
     assert response.status_code == 200
     assert "Status: Triggered" in response.content.decode()
     update = incident.stakeholder_updates.get()
-    assert (update.body, update.impact, update.eta) == ("We are on it", "EU card payments", "30m")
+    # The Impact and ETA typed beside the message are in the text stakeholders read.
+    assert (update.body, update.impact, update.eta) == (
+        "We are on it\nImpact: EU card payments\nETA: 30m",
+        "EU card payments",
+        "30m",
+    )
