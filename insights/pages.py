@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property, partial
+from typing import NamedTuple
 
 from django.utils import dateformat
 from django.utils.translation import gettext as _
@@ -53,6 +55,35 @@ class Report:
     legend: list[Series] | None = None  # None: the series of the first chart
 
 
+class ReportData:
+    """The query results the reports share, each read once and only when a report asks for it
+    (the page runs each query once for all its reports; a CSV only the one it needs)."""
+
+    def __init__(self, filters: InsightFilters, now: datetime) -> None:
+        self.filters = filters
+        self.now = now
+
+    @cached_property
+    def weeks(self) -> list[date]:
+        return self.filters.weeks()
+
+    @cached_property
+    def severities(self) -> list[tuple[int, str]]:
+        """(rank, name) of the severities the filters keep, most severe first."""
+        ranks = self.filters.severity_ranks
+        return [o for o in selectors.severity_options() if not ranks or o[0] in ranks]
+
+    @cached_property
+    def incidents(self) -> list[selectors.WeekIncidents]:
+        return selectors.incidents_per_week(self.filters, now=self.now)
+
+    def response_times(self, by: str) -> list[selectors.WeekResponse]:
+        key = f"_response_{by}"
+        if key not in self.__dict__:
+            self.__dict__[key] = selectors.response_times(self.filters, by=by)
+        return self.__dict__[key]
+
+
 def _week_label(week: date) -> str:
     return dateformat.format(week, "j M")
 
@@ -69,18 +100,10 @@ def _count_text(series: Series, label: str, value: float) -> str:
     }
 
 
-def _severities_shown(filters: InsightFilters) -> list[tuple[int, str]]:
-    options = selectors.severity_options()
-    return [o for o in options if not filters.severity_ranks or o[0] in filters.severity_ranks]
-
-
-def incidents_per_week_report(filters: InsightFilters) -> Report:
-    weeks = filters.weeks()
-    severities = _severities_shown(filters)
-    counts = {
-        (row.week, row.severity_name): row.count for row in selectors.incidents_per_week(filters)
-    }
-    series = _severity_series(severities)
+def incidents_per_week_report(data: ReportData) -> Report:
+    weeks = data.weeks
+    counts = {(row.week, row.severity_name): row.incidents for row in data.incidents}
+    series = _severity_series(data.severities)
     values = {s.key: [counts.get((week, s.key), 0) for week in weeks] for s in series}
     rows = [
         (week, *(values[s.key][i] for s in series), sum(values[s.key][i] for s in series))
@@ -102,10 +125,10 @@ def incidents_per_week_report(filters: InsightFilters) -> Report:
     )
 
 
-def ack_breaches_report(filters: InsightFilters, *, now: datetime) -> Report:
-    weeks = filters.weeks()
-    series = _severity_series(_severities_shown(filters))
-    found = selectors.ack_breaches_per_week(filters, now=now)
+def ack_breaches_report(data: ReportData) -> Report:
+    weeks = data.weeks
+    series = _severity_series(data.severities)
+    found = data.incidents
     late = {(row.week, row.severity_name): row.breached for row in found}
     declared: dict[date, int] = {}
     for row in found:
@@ -174,6 +197,20 @@ RESPONSE_TITLES = {
 }
 
 
+RESPONSE_FIELDS = {
+    "acknowledge": ("acknowledged", "ack_median", "ack_p90"),
+    "resolve": ("resolved", "resolve_median", "resolve_p90"),
+}
+
+
+class TimesRow(NamedTuple):
+    week: date
+    group: str
+    count: int
+    median: timedelta | None
+    p90: timedelta | None
+
+
 def _seconds(value: timedelta | None) -> float | None:
     return None if value is None else value.total_seconds()
 
@@ -182,15 +219,21 @@ def _duration_text(value: float) -> str:
     return duration(timedelta(seconds=value))
 
 
-def response_times_report(filters: InsightFilters, *, metric: str, by: str) -> Report:
+def response_times_report(data: ReportData, *, metric: str, by: str) -> Report:
     """A small chart per severity or service (median solid, p90 dashed, each on its own scale:
     SEV-1 takes minutes where SEV-4 takes days), the busiest few drawn, the table has all."""
-    weeks = filters.weeks()
-    found = selectors.response_times(filters, metric=metric, by=by)
+    weeks = data.weeks
+    fields = RESPONSE_FIELDS[metric]
+    # (week, group, measured, median, p90) of the metric, weeks where it measured something.
+    found = [
+        TimesRow(row.week, row.group, *(getattr(row, field) for field in fields))
+        for row in data.response_times(by)
+        if getattr(row, fields[0])
+    ]
     measured: dict[str, int] = {}
     for row in found:
         measured[row.group] = measured.get(row.group, 0) + row.count
-    ranks = {name: rank for rank, name in selectors.severity_options()}
+    ranks = {name: rank for rank, name in data.severities}
     order = (lambda g: (ranks.get(g, 99), g)) if by == "severity" else (lambda g: g)
     groups = sorted(measured, key=order)
     busiest = set(sorted(groups, key=lambda g: -measured[g])[:MAX_LINE_GROUPS])
@@ -259,7 +302,8 @@ def response_times_report(filters: InsightFilters, *, metric: str, by: str) -> R
     return Report(slug, str(title), str(summary), panels, table, note, legend)
 
 
-def oncall_load_report(filters: InsightFilters) -> Report:
+def oncall_load_report(data: ReportData) -> Report:
+    filters = data.filters
     people = selectors.oncall_load(filters)
     shown = people[:MAX_PEOPLE]
     series = [
@@ -312,9 +356,9 @@ def oncall_load_report(filters: InsightFilters) -> Report:
     )
 
 
-def postmortems_report(filters: InsightFilters, *, now: datetime) -> Report:
-    weeks = filters.weeks()
-    found = {row.week: row for row in selectors.postmortems_per_week(filters, now=now)}
+def postmortems_report(data: ReportData) -> Report:
+    weeks = data.weeks
+    found = {row.week: row for row in selectors.postmortems_per_week(data.filters, now=data.now)}
     series = [
         Series("on_time", _("On time"), "series-3"),
         Series("late", _("Published late"), "series-5"),
@@ -343,9 +387,9 @@ def postmortems_report(filters: InsightFilters, *, now: datetime) -> Report:
     )
 
 
-def action_items_report(filters: InsightFilters) -> Report:
-    weeks = filters.weeks()
-    found = {row.week: row for row in selectors.action_items_per_week(filters)}
+def action_items_report(data: ReportData) -> Report:
+    weeks = data.weeks
+    found = {row.week: row for row in selectors.action_items_per_week(data.filters)}
     series = [
         Series("opened", _("Opened"), "series-1"),
         Series("done", _("Done"), "series-3"),
@@ -377,19 +421,23 @@ POSTMORTEM_REPORTS = {"postmortems", "action-items"}
 
 
 # Each report by its slug: the page shows them in this order; /insights/<slug>.csv downloads one.
-REPORTS: dict[str, Callable[[InsightFilters, datetime], Report]] = {
-    "incidents-per-week": lambda f, now: incidents_per_week_report(f),
-    "ack-breaches": lambda f, now: ack_breaches_report(f, now=now),
-    "mtta-by-severity": lambda f, now: response_times_report(
-        f, metric="acknowledge", by="severity"
-    ),
-    "mtta-by-service": lambda f, now: response_times_report(f, metric="acknowledge", by="service"),
-    "mttr-by-severity": lambda f, now: response_times_report(f, metric="resolve", by="severity"),
-    "mttr-by-service": lambda f, now: response_times_report(f, metric="resolve", by="service"),
-    "oncall-load": lambda f, now: oncall_load_report(f),
-    "postmortems": lambda f, now: postmortems_report(f, now=now),
-    "action-items": lambda f, now: action_items_report(f),
+REPORTS: dict[str, Callable[[ReportData], Report]] = {
+    "incidents-per-week": incidents_per_week_report,
+    "ack-breaches": ack_breaches_report,
+    "mtta-by-severity": partial(response_times_report, metric="acknowledge", by="severity"),
+    "mtta-by-service": partial(response_times_report, metric="acknowledge", by="service"),
+    "mttr-by-severity": partial(response_times_report, metric="resolve", by="severity"),
+    "mttr-by-service": partial(response_times_report, metric="resolve", by="service"),
+    "oncall-load": oncall_load_report,
+    "postmortems": postmortems_report,
+    "action-items": action_items_report,
 }
+
+
+def reports_build(filters: InsightFilters, now: datetime, slugs: list[str]) -> list[Report]:
+    """The reports `slugs` (keys of REPORTS), sharing their queries."""
+    data = ReportData(filters, now)
+    return [REPORTS[slug](data) for slug in slugs]
 
 
 def csv_rows(table: Table) -> list[list[str]]:

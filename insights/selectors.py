@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import (
@@ -23,6 +23,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -30,7 +31,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import (
-    Concat,
     ExtractHour,
     ExtractIsoWeekDay,
     TruncDate,
@@ -135,37 +135,19 @@ def _week(filters: InsightFilters, created_at: str = "created_at") -> TruncWeek:
     return TruncWeek(created_at, tzinfo=filters.zone)
 
 
-class WeekCount(NamedTuple):
+class WeekIncidents(NamedTuple):
     week: date
     severity_rank: int
     severity_name: str
-    count: int
+    incidents: int  # declared that week
+    breached: int  # of which the acknowledge target was breached
 
 
-def incidents_per_week(filters: InsightFilters) -> list[WeekCount]:
-    """Incidents declared per week and severity (weeks without any are absent)."""
-    rows = (
-        Incident.objects.filter(_incidents(filters))
-        .annotate(week=_week(filters))
-        .values_list("week", "severity__rank", "severity__name")
-        .annotate(count=Count("id"))
-        .order_by("week", "severity__rank")
-    )
-    return [WeekCount(_day(week, filters), rank, name, count) for week, rank, name, count in rows]
-
-
-class WeekBreaches(NamedTuple):
-    week: date
-    severity_rank: int
-    severity_name: str
-    incidents: int
-    breached: int
-
-
-def ack_breaches_per_week(filters: InsightFilters, *, now: datetime) -> list[WeekBreaches]:
-    """Per week and severity: incidents declared and those whose acknowledge target is breached,
-    by the one rule (`incidents.models.ack_target_breached`, here as its database expression;
-    an incident still waiting counts once its target has passed at `now`)."""
+def incidents_per_week(filters: InsightFilters, *, now: datetime) -> list[WeekIncidents]:
+    """Per week and severity (weeks without any are absent): incidents declared, and those whose
+    acknowledge target is breached by the one rule (`incidents.models.ack_target_breached`, here
+    as its database expression; an incident still waiting counts once its target has passed at
+    `now`). One query for both figures."""
     rows = (
         Incident.objects.filter(_incidents(filters))
         .annotate(week=_week(filters), breached=ack_target_breached_expression(now=now))
@@ -173,27 +155,26 @@ def ack_breaches_per_week(filters: InsightFilters, *, now: datetime) -> list[Wee
         .annotate(incidents=Count("id"), late=Count("id", filter=Q(breached=True)))
         .order_by("week", "severity__rank")
     )
-    return [WeekBreaches(_day(week, filters), *rest) for week, *rest in rows]
+    return [WeekIncidents(_day(week, filters), *rest) for week, *rest in rows]
 
 
-class WeekDurations(NamedTuple):
+class WeekResponse(NamedTuple):
     week: date
     group: str  # a severity's or a service's name
-    count: int  # incidents with the stamp (acknowledged / resolved)
-    median: timedelta | None
-    p90: timedelta | None
+    acknowledged: int  # incidents measured for time to acknowledge
+    ack_median: timedelta | None
+    ack_p90: timedelta | None
+    resolved: int  # incidents measured for time to resolve
+    resolve_median: timedelta | None
+    resolve_p90: timedelta | None
 
 
-RESPONSE_STAMPS = {"acknowledge": "acknowledged_at", "resolve": "resolved_at"}
-
-
-def response_times(filters: InsightFilters, *, metric: str, by: str) -> list[WeekDurations]:
-    """Median and 90th percentile of time to acknowledge (`metric="acknowledge"`, MTTA) or to
-    resolve (`"resolve"`, MTTR), per week and severity (`by="severity"`) or service
-    (`by="service"`: an incident of two services counts for both; with a service filter only
-    those services are shown). Incidents without the stamp yet are left out (`count` says how
-    many were measured)."""
-    stamp = RESPONSE_STAMPS[metric]
+def response_times(filters: InsightFilters, *, by: str) -> list[WeekResponse]:
+    """Median and 90th percentile of time to acknowledge (MTTA) and to resolve (MTTR), per week
+    and severity (`by="severity"`) or service (`by="service"`: an incident of two services
+    counts for both; with a service filter only those services are shown), in one query.
+    Incidents without the stamp yet are not measured for it (percentile_cont skips NULLs; the
+    counts say how many were measured)."""
     if by == "severity":
         queryset: QuerySet = Incident.objects.filter(_incidents(filters))
         prefix, group, order = "", "severity__name", "severity__rank"
@@ -204,24 +185,26 @@ def response_times(filters: InsightFilters, *, metric: str, by: str) -> list[Wee
         prefix, group, order = "incident__", "service__name", "service__name"
     else:
         raise ValueError(f"by must be severity or service, not {by!r}")
-    taken = ExpressionWrapper(
-        F(f"{prefix}{stamp}") - F(f"{prefix}triggered_at"), output_field=DurationField()
-    )
+
+    def taken(stamp: str) -> ExpressionWrapper:
+        return ExpressionWrapper(
+            F(f"{prefix}{stamp}") - F(f"{prefix}triggered_at"), output_field=DurationField()
+        )
+
     rows = (
-        queryset.filter(**{f"{prefix}{stamp}__isnull": False})
-        .annotate(week=_week(filters, f"{prefix}created_at"))
+        queryset.annotate(week=_week(filters, f"{prefix}created_at"))
         .values_list("week", group, order)
         .annotate(
-            count=Count("pk"),
-            median=PercentileCont(taken, 0.5),
-            p90=PercentileCont(taken, 0.9),
+            acknowledged=Count(f"{prefix}acknowledged_at"),
+            ack_median=PercentileCont(taken("acknowledged_at"), 0.5),
+            ack_p90=PercentileCont(taken("acknowledged_at"), 0.9),
+            resolved=Count(f"{prefix}resolved_at"),
+            resolve_median=PercentileCont(taken("resolved_at"), 0.5),
+            resolve_p90=PercentileCont(taken("resolved_at"), 0.9),
         )
         .order_by("week", order)
     )
-    return [
-        WeekDurations(_day(week, filters), name, count, median, p90)
-        for week, name, _order, count, median, p90 in rows
-    ]
+    return [WeekResponse(_day(week, filters), name, *rest) for week, name, _order, *rest in rows]
 
 
 def _day(week: datetime | date, filters: InsightFilters) -> date:
@@ -231,6 +214,23 @@ def _day(week: datetime | date, filters: InsightFilters) -> date:
 
 
 # --- on-call load --------------------------------------------------------------------------------
+
+
+class PagingStep(Func):
+    """The paging step a page belongs to, to count steps rather than channels: a row value in
+    PostgreSQL (compared column by column, no text built per row), text in SQLite."""
+
+    template = "ROW(%(expressions)s)"
+    output_field = CharField()  # only ever counted
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="(%(expressions)s)",
+            arg_joiner=" || ':' || ",
+            **extra,
+        )
 
 
 class PersonLoad(NamedTuple):
@@ -265,18 +265,7 @@ def oncall_load(filters: InsightFilters) -> list[PersonLoad]:
         ),
         default=TruncDate("sent_at", tzinfo=filters.zone),
     )
-    step = Concat(
-        "incident_id",
-        Value(":"),
-        "cycle",
-        Value(":"),
-        "round",
-        Value(":"),
-        "level",
-        Value(":"),
-        "purpose",
-        output_field=CharField(),
-    )
+    step = PagingStep("incident_id", "cycle", "round", "level", "purpose")
     out_of_hours = (
         Q(sent_weekday__gte=6)
         | Q(sent_hour__lt=WORKDAY_START_HOUR)
