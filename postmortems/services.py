@@ -64,7 +64,12 @@ def _require(actor: AbstractBaseUser | None, permission: str, action: str) -> No
 
 
 def _locked(postmortem: Postmortem) -> Postmortem:
-    return Postmortem.objects.select_for_update().select_related("incident").get(pk=postmortem.pk)
+    return _locked_by_id(postmortem.pk)
+
+
+def _locked_by_id(pk: int) -> Postmortem:
+    # of=self: lock the post-mortem only, not the incident joined for its number.
+    return Postmortem.objects.select_for_update(of=("self",)).select_related("incident").get(pk=pk)
 
 
 def _record(
@@ -324,17 +329,17 @@ def section_save(
     _require(actor, WRITE_PERMISSION, "edit post-mortems")
     now = clock.now()
     with transaction.atomic():
-        # Claim the row with a conditional UPDATE: the row count says whether we won.
-        saved = PostmortemSection.objects.filter(
-            pk=section.pk,
-            version=base_version,
-            postmortem__status__in=EDITABLE_STATUSES,
-        ).update(body=body, version=F("version") + 1, updated_at=now, updated_by=actor)
-        current = PostmortemSection.objects.select_related("postmortem", "updated_by").get(
-            pk=section.pk
+        # The post-mortem's row lock orders this save after a concurrent publish (the status is
+        # read under it). Then a conditional UPDATE on the section alone claims the version:
+        # the row count says whether we won. (No join in that UPDATE: Django turns a filter
+        # across a relation into `id IN (subquery)`, which PostgreSQL does not re-check after
+        # waiting for a concurrent writer — two saves from one version would both "win".)
+        _editable(_locked_by_id(section.postmortem_id))
+        saved = PostmortemSection.objects.filter(pk=section.pk, version=base_version).update(
+            body=body, version=F("version") + 1, updated_at=now, updated_by=actor
         )
+        current = PostmortemSection.objects.select_related("updated_by").get(pk=section.pk)
         if not saved:
-            _editable(current.postmortem)
             who = current.updated_by.get_username() if current.updated_by else "someone"
             raise ConflictError(
                 f"Not saved: {who} saved \u201c{current.title}\u201d since you opened it "
