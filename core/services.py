@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import socket
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 
 from django.apps import AppConfig, apps
 from django.contrib.auth import get_user_model
@@ -13,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.db import IntegrityError, transaction
 
 from core import clock
-from core.models import WorkerHeartbeat
+from core.models import PeriodicJobRun, WorkerHeartbeat
 
 # The permission groups people are put in. Each app grants its own permissions to them
 # (`group_permissions_grant`, from the seed it registers with `defaults_register`).
@@ -87,6 +88,25 @@ def worker_heartbeat_record(name: str = "worker") -> WorkerHeartbeat:
         name=name, defaults={"beat_at": clock.now(), "hostname": socket.gethostname()}
     )
     return heartbeat
+
+
+def periodic_job_claim(name: str, *, every: timedelta, claimer: str = "") -> bool:
+    """Claim this run of periodic job `name`: True if nobody sent it within the last
+    0.8 of `every` (the caller sends it now), False if another beat just did.
+
+    One conditional UPDATE whose row count is checked, so of several beats claiming at once
+    exactly one wins; the first run of a job inserts its row (a race on that insert is settled
+    by the primary key). The margin lets a beat whose tick is a little early still win its own
+    turn, while a second beat at any phase finds the run taken.
+    """
+    now = clock.now()
+    runs = PeriodicJobRun.objects.filter(name=name, sent_at__lte=now - every * 0.8)
+    if runs.update(sent_at=now, sent_by=claimer):
+        return True
+    _, created = PeriodicJobRun.objects.get_or_create(
+        name=name, defaults={"sent_at": now, "sent_by": claimer}
+    )
+    return created
 
 
 def service_account_create(*, username: str, group_name: str = "Responder") -> AbstractBaseUser:

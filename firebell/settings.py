@@ -326,6 +326,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Each due job is claimed in the database before it is sent, so two beats (README "Production")
+# send it once between them.
+CELERY_BEAT_SCHEDULER = "core.beat:ClaimingScheduler"
 # Every periodic job lives here, in one schedule.
 CELERY_BEAT_SCHEDULE = {
     # One heartbeat per queue: /readyz tells a dead paging worker from a dead default worker.
