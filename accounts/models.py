@@ -40,3 +40,22 @@ class ApiToken(models.Model):
     @property
     def masked_key(self) -> str:
         return f"{self.key_prefix}{'•' * 12}"
+
+
+class UserSession(models.Model):
+    """A signed-in browser session of a person, so they (or an admin) can see their sessions and
+    sign out of all of them: Django's session store cannot be searched by user."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="browser_sessions"
+    )
+    session_key = models.CharField(max_length=64, unique=True)
+    signed_in_at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "signed_in_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} since {self.signed_in_at:%Y-%m-%d %H:%M}"

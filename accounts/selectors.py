@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from auditlog.models import LogEntry
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Max, QuerySet
 
-from accounts.models import ApiToken, api_token_hash
+from accounts.models import ApiToken, UserSession, api_token_hash
 
 
 def api_token_get_by_key(key: str) -> ApiToken | None:
@@ -18,6 +22,10 @@ def api_token_get_by_key(key: str) -> ApiToken | None:
     if not key or len(key) > 200:
         return None
     return ApiToken.objects.select_related("user").filter(key_hash=api_token_hash(key)).first()
+
+
+def api_token_of(user: AbstractBaseUser) -> ApiToken | None:
+    return ApiToken.objects.filter(user=user).first()
 
 
 # --- Sign-in throttling -------------------------------------------------------------------------
@@ -55,3 +63,76 @@ def signin_failures_recent(*, now: datetime) -> list[SigninFailureRow]:
         )
         for attempt in attempts[:500]
     ]
+
+
+# --- Audit log ----------------------------------------------------------------------------------
+
+AUDIT_PERMISSION = "auditlog.view_logentry"
+AUDIT_PAGE_SIZE = 50
+ACTION_NAMES = {
+    LogEntry.Action.CREATE: "created",
+    LogEntry.Action.UPDATE: "changed",
+    LogEntry.Action.DELETE: "deleted",
+    LogEntry.Action.ACCESS: "sign-in",
+}
+
+
+def user_can_view_audit(user: AbstractBaseUser) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm(AUDIT_PERMISSION))
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    actor: str = ""  # username, exact
+    kind: str = ""  # "app_label.model"
+    action: int | None = None
+    text: str = ""  # in what changed (object name)
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def audit_kinds() -> list[tuple[str, str]]:
+    """("app_label.model", "Verbose name") of every model with audit entries, by name."""
+    kinds = ContentType.objects.filter(pk__in=LogEntry.objects.values("content_type_id").distinct())
+    return sorted(
+        ((f"{kind.app_label}.{kind.model}", str(kind.name).capitalize()) for kind in kinds),
+        key=lambda pair: pair[1],
+    )
+
+
+def audit_entries(filters: AuditFilters) -> QuerySet[LogEntry]:
+    """Audit entries matching `filters`, newest first, with actor and kind loaded."""
+    entries = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
+    if filters.actor:
+        entries = entries.filter(actor__username=filters.actor)
+    if filters.kind:
+        app_label, _, model = filters.kind.partition(".")
+        entries = entries.filter(content_type__app_label=app_label, content_type__model=model)
+    if filters.action is not None:
+        entries = entries.filter(action=filters.action)
+    if filters.text:
+        entries = entries.filter(object_repr__icontains=filters.text)
+    if filters.since is not None:
+        entries = entries.filter(timestamp__gte=filters.since)
+    if filters.until is not None:
+        entries = entries.filter(timestamp__lt=filters.until)
+    return entries
+
+
+# --- Browser sessions ---------------------------------------------------------------------------
+
+
+def user_sessions(user: AbstractBaseUser) -> QuerySet[UserSession]:
+    return UserSession.objects.filter(user=user).order_by("-signed_in_at")
+
+
+def users_with_sessions() -> QuerySet:
+    """People signed in somewhere, with how many sessions and the latest sign-in."""
+    return (
+        get_user_model()
+        .objects.filter(browser_sessions__isnull=False)
+        .annotate(
+            session_count=Count("browser_sessions"), latest=Max("browser_sessions__signed_in_at")
+        )
+        .order_by("-latest")
+    )

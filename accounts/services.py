@@ -5,17 +5,23 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from auditlog.models import LogEntry
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpRequest
+from django.utils.module_loading import import_string
 
-from accounts.models import TOKEN_PREFIX_LENGTH, ApiToken, api_token_hash
+from accounts.models import TOKEN_PREFIX_LENGTH, ApiToken, UserSession, api_token_hash
 from accounts.selectors import UNLOCK_PERMISSION
+from accounts.signin import client_ip
 from core import clock
 from core.errors import PermissionDeniedError
 from core.services import ADMIN
@@ -84,6 +90,14 @@ def signin_lockout_clear(*, attempt_id: int, actor: AbstractBaseUser | None) -> 
         deleted, _ = AccessAttempt.objects.filter(
             Q(username=attempt.username) | Q(ip_address=attempt.ip_address)
         ).delete()
+        username = attempt.username or ""
+        signin_event_record(
+            event="unlocked",
+            user=get_user_model().objects.filter(username=username).first() if username else None,
+            username=username or attempt.ip_address or "",
+            ip_address=attempt.ip_address,
+            actor=actor,
+        )
     return deleted
 
 
@@ -115,5 +129,118 @@ def accounts_defaults_seed() -> None:
     admins = Group.objects.filter(name=ADMIN).first()
     if admins is not None:
         admins.permissions.add(
-            *Permission.objects.filter(content_type__app_label__in=["axes", "accounts"])
+            *Permission.objects.filter(content_type__app_label__in=["axes", "accounts", "auditlog"])
         )
+
+
+# --- Browser sessions and sign-in events --------------------------------------------------------
+
+SIGNED_IN_AT = "firebell_signed_in_at"  # session keys: epoch seconds
+SEEN_AT = "firebell_seen_at"
+END_SESSIONS_PERMISSION = "accounts.delete_usersession"
+
+
+def signin_event_record(
+    *,
+    event: str,
+    user: AbstractBaseUser | None,
+    username: str,
+    ip_address: str | None,
+    actor: AbstractBaseUser | None = None,
+) -> LogEntry:
+    """Write a sign-in event (`signed_in`, `signed_out`, `sign_in_failed`,
+    `signed_out_everywhere`, `unlocked`) to the audit log, against the account (or just its name
+    when no account has it). The actor is `actor`, else the account itself (not for a failure:
+    whoever failed is not known to be its owner)."""
+    user_type = ContentType.objects.get_for_model(get_user_model())
+    return LogEntry.objects.create(
+        content_type=user_type,
+        object_pk=str(user.pk) if user is not None else "",
+        object_id=user.pk if user is not None else None,
+        object_repr=username[:200],
+        action=LogEntry.Action.ACCESS,
+        changes_text=event,
+        additional_data={"event": event},
+        actor=actor or (user if event != "sign_in_failed" else None),
+        remote_addr=ip_address or None,
+    )
+
+
+def session_signed_in(*, user: AbstractBaseUser, request: HttpRequest) -> UserSession:
+    """Remember the new session of `user` (for their sessions list and "sign out everywhere"),
+    start its clocks, and log the sign-in. Called on django.contrib.auth's user_logged_in."""
+    now = clock.now()
+    request.session[SIGNED_IN_AT] = request.session[SEEN_AT] = int(now.timestamp())
+    if request.session.session_key is None:
+        request.session.save()
+    ip_address = client_ip(request) or None
+    with transaction.atomic():
+        session, _ = UserSession.objects.update_or_create(
+            session_key=request.session.session_key,
+            defaults={
+                "user": user,
+                "signed_in_at": now,
+                "ip_address": ip_address,
+                "user_agent": request.headers.get("User-Agent", "")[:300],
+            },
+        )
+        signin_event_record(
+            event="signed_in", user=user, username=user.get_username(), ip_address=ip_address
+        )
+    return session
+
+
+def session_signed_out(*, user: AbstractBaseUser | None, request: HttpRequest) -> None:
+    """Forget the session being signed out of and log it (user_logged_out)."""
+    key = request.session.session_key
+    if key:
+        UserSession.objects.filter(session_key=key).delete()
+    if user is not None:
+        signin_event_record(
+            event="signed_out",
+            user=user,
+            username=user.get_username(),
+            ip_address=client_ip(request) or None,
+        )
+
+
+def sessions_end_all(*, user: AbstractBaseUser, actor: AbstractBaseUser) -> int:
+    """Sign `user` out of every browser session ("sign out everywhere"), whoever asks: the person
+    themself or someone holding accounts.delete_usersession (admins). API tokens are not
+    touched (rotate those separately). Returns how many sessions ended."""
+    if actor.pk != user.pk and not actor.has_perm(END_SESSIONS_PERMISSION):
+        raise PermissionDeniedError("You may only sign yourself out everywhere.")
+    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    for key in keys:
+        store(session_key=key).delete()
+    with transaction.atomic():
+        UserSession.objects.filter(user=user).delete()
+        signin_event_record(
+            event="signed_out_everywhere",
+            user=user,
+            username=user.get_username(),
+            ip_address=None,
+            actor=actor,
+        )
+    return len(keys)
+
+
+# --- Audit log retention ------------------------------------------------------------------------
+
+PRUNE_BATCH = 5000
+
+
+def audit_log_prune(*, now: datetime) -> int:
+    """Delete audit entries older than FIREBELL_AUDIT_RETENTION_DAYS, in batches (no long lock
+    on a large table). Idempotent; returns how many went."""
+    cutoff = now - timedelta(days=settings.FIREBELL_AUDIT_RETENTION_DAYS)
+    deleted_total = 0
+    while True:
+        batch = list(
+            LogEntry.objects.filter(timestamp__lt=cutoff).values_list("pk", flat=True)[:PRUNE_BATCH]
+        )
+        if not batch:
+            return deleted_total
+        deleted, _ = LogEntry.objects.filter(pk__in=batch).delete()
+        deleted_total += deleted

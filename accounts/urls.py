@@ -5,6 +5,11 @@ from accounts import views
 app_name = "accounts"
 
 urlpatterns = [
+    path("account/", views.my_account, name="me"),
+    path("account/sessions/end/", views.my_sessions_end, name="me-sessions-end"),
+    path("security/audit/", views.audit_log, name="audit"),
+    path("security/sessions/", views.sessions, name="sessions"),
+    path("security/sessions/<int:pk>/end/", views.user_sessions_end, name="user-sessions-end"),
     path("security/lockouts/", views.lockouts, name="lockouts"),
     path("security/lockouts/<int:pk>/unlock/", views.lockout_clear, name="lockout-clear"),
 ]

@@ -134,6 +134,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Idle timeout and absolute lifetime of a signed-in session (accounts/middleware.py).
+    "accounts.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -257,6 +259,15 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions (docs/security.md): signed out after this long without activity, and in any case this
+# long after signing in. The cookie never outlives the absolute lifetime.
+FIREBELL_SESSION_IDLE_MINUTES = _int("FIREBELL_SESSION_IDLE_MINUTES", 720)
+FIREBELL_SESSION_MAX_HOURS = _int("FIREBELL_SESSION_MAX_HOURS", 168)
+if FIREBELL_SESSION_IDLE_MINUTES < 1 or FIREBELL_SESSION_MAX_HOURS < 1:
+    raise ImproperlyConfigured(
+        "FIREBELL_SESSION_IDLE_MINUTES and FIREBELL_SESSION_MAX_HOURS must be at least 1."
+    )
+SESSION_COOKIE_AGE = FIREBELL_SESSION_MAX_HOURS * 3600
 _https = PUBLIC_BASE_URL.startswith("https://")
 SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", _https)
 CSRF_COOKIE_SECURE = _bool("CSRF_COOKIE_SECURE", _https)
@@ -365,10 +376,16 @@ CELERY_BEAT_SCHEDULE = {
     "checks-results-prune": {"task": "checks.tasks.results_prune_task", "schedule": 3600.0},
     # Status page: mail public updates left in the outbox (rate-bounded, one sender at a time).
     "statuspage-outbox-send": {"task": "statuspage.tasks.outbox_send_task", "schedule": 10.0},
+    # Audit log: delete entries past FIREBELL_AUDIT_RETENTION_DAYS (idempotent, batched).
+    "audit-log-prune": {"task": "accounts.tasks.audit_log_prune_task", "schedule": 3600.0},
 }
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = _int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 90)
 
 # --- Audit log ---
+# Entries older than this are deleted by the beat job accounts.tasks.audit_log_prune_task.
+FIREBELL_AUDIT_RETENTION_DAYS = _int("FIREBELL_AUDIT_RETENTION_DAYS", 365)
+if FIREBELL_AUDIT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("FIREBELL_AUDIT_RETENTION_DAYS must be at least 1.")
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 

@@ -21,6 +21,23 @@ class OncallConfig(AppConfig):
 
         defaults_register(self, defaults_ensure_oncall)
 
+        # The audit log (Security → Audit log): who changed schedules, policies and rules.
+        from auditlog.registry import auditlog
+
+        from oncall import models
+
+        for model in (
+            models.Schedule,
+            models.Rotation,
+            models.RotationParticipant,
+            models.Override,
+            models.EscalationPolicy,
+            models.EscalationLevel,
+            models.EscalationTarget,
+            models.NotificationRule,
+        ):
+            auditlog.register(model)
+
         timeline_event_recorded.connect(
             receivers.start_or_stop_escalation, dispatch_uid="oncall-escalation"
         )

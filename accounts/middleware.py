@@ -1,0 +1,42 @@
+"""Session lifetime: an idle timeout and an absolute lifetime (FIREBELL_SESSION_IDLE_MINUTES,
+FIREBELL_SESSION_MAX_HOURS). Placed after AuthenticationMiddleware."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+
+from accounts.services import SEEN_AT, SIGNED_IN_AT
+from core import clock
+
+# Last-seen is written at most this often, so a busy page does not save its session each time.
+SEEN_RESOLUTION_SECONDS = 60
+
+
+def _is_activity(request: HttpRequest) -> bool:
+    """A person doing something. An htmx GET is a region polling or refreshing itself (the board
+    polls every few seconds): counting it would keep an abandoned tab signed in for ever."""
+    return not (request.method in {"GET", "HEAD"} and request.headers.get("HX-Request") == "true")
+
+
+class SessionLifetimeMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and SIGNED_IN_AT in request.session:
+            now = int(clock.now().timestamp())
+            signed_in_at = int(request.session.get(SIGNED_IN_AT, now))
+            seen_at = int(request.session.get(SEEN_AT, signed_in_at))
+            if (
+                now - signed_in_at > settings.FIREBELL_SESSION_MAX_HOURS * 3600
+                or now - seen_at > settings.FIREBELL_SESSION_IDLE_MINUTES * 60
+            ):
+                logout(request)  # the view then sees an anonymous visitor: sign in again
+            elif _is_activity(request) and now - seen_at >= SEEN_RESOLUTION_SECONDS:
+                request.session[SEEN_AT] = now
+        return self.get_response(request)
