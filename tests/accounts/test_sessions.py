@@ -30,7 +30,8 @@ def test_my_account_lists_where_i_am_signed_in(responder):
     laptop = signed_in(responder, "192.0.2.1")
     signed_in(responder, "192.0.2.2")
     page = laptop.get(HOME).content.decode()
-    assert "192.0.2.1" in page and "192.0.2.2" in page
+    assert "192.0.2.1" in page
+    assert "192.0.2.2" in page
     assert "this browser" in page
     assert UserSession.objects.filter(user=responder).count() == 2
 
