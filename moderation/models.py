@@ -171,6 +171,17 @@ class Item(models.Model):
                 name="moderation_item_queue_order",
                 condition=Q(status="open"),
             ),
+            # The same order within one category (the queue page's category filter: spam sorts
+            # last, so without it a filtered page walks past every item above it).
+            models.Index(
+                "queue",
+                "category",
+                models.F("weight").desc(),
+                models.F("report_count").desc(),
+                "created_at",
+                name="moderation_item_category_order",
+                condition=Q(status="open"),
+            ),
             models.Index(fields=["user", "-created_at"], name="moderation_item_user"),
             models.Index(fields=["content_type", "content_id"], name="moderation_item_content"),
         ]

@@ -5,10 +5,10 @@ from celery import shared_task
 from moderation.services import deliveries, suspensions
 
 
-# Not acks_late: a redelivered task finds the delivery leased; the sweep re-sends expired leases.
+# Not acks_late: a redelivered task finds the deliveries leased; the sweep re-sends expired leases.
 @shared_task(ignore_result=True)
-def delivery_send_task(delivery_id: int) -> str:
-    return deliveries.delivery_send(delivery_id)
+def deliveries_send_task(delivery_ids: list[int]) -> str:
+    return "; ".join(deliveries.delivery_send(delivery_id) for delivery_id in delivery_ids)
 
 
 @shared_task(ignore_result=True)

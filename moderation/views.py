@@ -24,6 +24,7 @@ from moderation.models import Action, Category, DeliveryStatus, ItemStatus
 from moderation.services import bulk, claims, decisions, deliveries, suspensions
 
 PAGE_SIZE = 50
+COUNT_CAP = 1_000
 SHORTCUTS = {
     Action.APPROVE: "a",
     Action.REMOVE: "r",
@@ -94,14 +95,16 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
     form, filters = _filters(request)
     matching = selectors.items_matching([the_queue], filters)
     page = _page_number(request)
-    total = matching.count()
+    # Counting stops at COUNT_CAP: counting 100,000 open items would cost more than the page.
+    total = matching[: max(COUNT_CAP, page * PAGE_SIZE) + 1].count()
     context.update(
         queue=the_queue,
         filter_form=form,
         items=selectors.item_page_rows(matching, PAGE_SIZE, (page - 1) * PAGE_SIZE),
-        total=total,
+        total=min(total, COUNT_CAP),
+        more=total > COUNT_CAP,
         page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        has_next=total > page * PAGE_SIZE,
         query=request.GET.urlencode(),
         query_without_page="&".join(
             f"{k}={v}" for k, v in request.GET.items() if k != "page" and v

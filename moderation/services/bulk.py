@@ -19,7 +19,7 @@ from moderation.services.common import MODERATE_PERMISSION, actor_name, require
 from moderation.services.decisions import (
     BULK_LIMIT,
     DecisionTerms,
-    _decide,
+    _decide_many,
     _refusal,
     decision_terms_check,
 )
@@ -119,6 +119,7 @@ def bulk_csv_apply(
         locked = (
             Item.objects.select_for_update(of=("self",))
             .select_related("user", "queue", "appeal_of", "claimed_by")
+            .prefetch_related("queue__reviewers")
             .filter(
                 kind=ItemKind.REPORT,
                 status=ItemStatus.OPEN,
@@ -128,6 +129,8 @@ def bulk_csv_apply(
         )
         for item in locked:
             items.setdefault(item.content_id, []).append(item)
+        groups: dict[DecisionTerms, list[tuple[int, Item]]] = {}
+        seen: dict[int, int] = {}  # item id -> the line that decides it
         for line, cells in rows:
             found = items.get(cells[0], [])
             if len(found) != 1:
@@ -141,6 +144,9 @@ def bulk_csv_apply(
                 )
                 continue
             item = found[0]
+            if item.pk in seen:
+                result.errors.append((line, f"content {cells[0]!r} is on line {seen[item.pk]} too"))
+                continue
             try:
                 terms = _terms(cells, item, policies)
                 refusal = _refusal(item, actor, now)
@@ -150,7 +156,18 @@ def bulk_csv_apply(
             except DomainError as error:
                 result.errors.append((line, error.message))
                 continue
-            _decide(item, actor=actor, terms=terms, source=source, now=now, by_name=by_name)
-            result.changed.append((line, item.pk))
+            seen[item.pk] = line
+            groups.setdefault(terms, []).append((line, item))
+        for terms, rows_of_terms in groups.items():  # rows with the same terms, written together
+            _decide_many(
+                [item for _, item in rows_of_terms],
+                actor=actor,
+                terms=terms,
+                source=source,
+                now=now,
+                by_name=by_name,
+            )
+            result.changed += [(line, item.pk) for line, item in rows_of_terms]
+        result.changed.sort()
     result.errors.sort()
     return result

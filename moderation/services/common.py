@@ -6,7 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from auditlog.cid import get_cid
+from auditlog.diff import model_instance_diff
+from auditlog.models import LogEntry
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.db.models.signals import pre_save
 
 from core.errors import PermissionDeniedError
 from incidents.models import Service
@@ -91,3 +97,37 @@ def trust_and_safety_service() -> Service:
             description="Waves of moderation reports and escalated items open incidents here.",
         )
     return service
+
+
+def audit_log_created(instances: list, *, actor: AbstractBaseUser | None, now: datetime) -> None:
+    """Audit log entries for rows made with bulk_create (which sends no signals, so
+    django-auditlog would not see them): the entry it writes for a create, with `actor`; the
+    pre_save signal auditlog listens to while a request or `set_actor` runs is sent for each,
+    so the caller's address is added as for any other entry."""
+    if not instances:
+        return
+    who = actor if getattr(actor, "is_authenticated", False) else None
+    content_type = ContentType.objects.get_for_model(type(instances[0]))
+    cid = get_cid()
+    entries = [
+        LogEntry(
+            content_type=content_type,
+            object_pk=str(instance.pk),
+            object_id=instance.pk,
+            object_repr=str(instance),
+            action=LogEntry.Action.CREATE,
+            changes=model_instance_diff(
+                None, instance, use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES
+            ),
+            actor=who,
+            actor_email=getattr(who, "email", None),
+            timestamp=now,
+            cid=cid,
+        )
+        for instance in instances
+    ]
+    for entry in entries:
+        pre_save.send(
+            sender=LogEntry, instance=entry, raw=False, using="default", update_fields=None
+        )
+    LogEntry.objects.bulk_create(entries)

@@ -96,30 +96,49 @@ def delivery_enqueue(
 ) -> Delivery:
     """Store a delivery; call inside the transaction that made the change. It is sent after
     commit (and by the sweep if that task is lost)."""
-    now = clock.now()
-    delivery = Delivery.objects.create(
-        event=event,
-        payload={"event": event, **payload},
-        item=item,
-        decision=decision,
-        created_at=now,
-        next_attempt_at=now,
-    )
-    transaction.on_commit(lambda: deliveries_queue([delivery.pk]))
+    [delivery] = deliveries_enqueue([(event, payload, item, decision)])
     return delivery
 
 
-def deliveries_queue(delivery_ids: list[int]) -> None:
-    # A broker that is down must not fail the decision: the sweep sends it later.
-    from moderation.tasks import delivery_send_task
+def deliveries_enqueue(
+    rows: list[tuple[str, dict[str, Any], Item | None, Decision | None]],
+) -> list[Delivery]:
+    """Store many deliveries (event, payload, item, decision) in one insert; sent after commit."""
+    now = clock.now()
+    made = Delivery.objects.bulk_create(
+        [
+            Delivery(
+                event=event,
+                payload={"event": event, **payload},
+                item=item,
+                decision=decision,
+                created_at=now,
+                next_attempt_at=now,
+            )
+            for event, payload, item, decision in rows
+        ]
+    )
+    ids = [delivery.pk for delivery in made]
+    transaction.on_commit(lambda: deliveries_queue(ids))
+    return made
 
-    for delivery_id in delivery_ids:
+
+QUEUE_CHUNK = 50
+
+
+def deliveries_queue(delivery_ids: list[int]) -> None:
+    """Queue sending, in tasks of up to 50 deliveries (a bulk decision of 500 queues ten)."""
+    # A broker that is down must not fail the decision: the sweep sends it later.
+    from moderation.tasks import deliveries_send_task
+
+    for start in range(0, len(delivery_ids), QUEUE_CHUNK):
+        chunk = delivery_ids[start : start + QUEUE_CHUNK]
         try:
-            delivery_send_task.apply_async((delivery_id,), retry=False)
+            deliveries_send_task.apply_async((chunk,), retry=False)
         except Exception:
             logger.warning(
-                "Could not queue moderation delivery %s; the sweep will send it",
-                delivery_id,
+                "Could not queue moderation deliveries %s; the sweep will send them",
+                chunk,
                 exc_info=True,
             )
 

@@ -124,7 +124,7 @@ def test_each_decision_is_recorded_audited_and_sent_signed_to_the_platform(
         terms = {**terms, "policy": Policy.objects.get(slug=terms["policy"])}
     decision = _decide(item, moderator, django_capture_on_commit_callbacks, **terms)
     assert decision.decided_by == moderator
-    assert LogEntry.objects.get_for_object(decision).exists()
+    assert LogEntry.objects.get_for_object(decision).get().actor == moderator
     [request] = receiver.take("/moderation-hook")
     body = _verify(request)
     assert body["event"] == "decision.created"
