@@ -405,6 +405,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # django-axes logs every sign-in ("Deleted 0 failed login attempts") at INFO; lockouts
+        # are warnings, and the audit log has every sign-in event.
+        "axes": {"level": "WARNING"},
         # Django's defaults give these their own handlers (unmasked): route them through ours.
         "django": {"handlers": ["console"], "propagate": False},
         "django.server": {"handlers": ["console"], "propagate": False},

@@ -62,12 +62,14 @@ def test_the_top_bar_names_the_person_and_shows_outsiders_no_counts(client, resp
     responder.first_name, responder.last_name = "Rita", "Ramos"
     responder.save()
     client.force_login(responder)
-    assert '<span class="username">Rita Ramos</span>' in client.get(_url("board")).content.decode()
+    board = client.get(_url("board")).content.decode()
+    assert 'class="username" href="/account/"' in board  # their name leads to My account
+    assert ">Rita Ramos</a>" in board
     client.force_login(outsider)
     refused = client.get(_url("board"))
     assert refused.status_code == 403
     html = refused.content.decode()
-    assert '<span class="username">olga-outsider</span>' in html
+    assert ">olga-outsider</a>" in html
     assert "SEV-1" not in html
 
 
