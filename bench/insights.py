@@ -13,8 +13,10 @@ two pages to 20 responders each (e-mail and SMS of the same step), a post-mortem
 and SEV-2 and an action item for each. Then, through Django's test Client in-process (server time
 only, `DEBUG=0`, garbage collection tuned as in each gunicorn worker), times after warm-up:
 a bare view (`HttpResponse("ok")` through the whole middleware stack: the baseline), the
-insights page for the default 12 weeks, for the whole two years, filtered, and a CSV. Prints
-p50/p95, queries per request, the ratio of each p95 to the baseline's, and the machine's load.
+insights page for the default 12 weeks, for the whole two years, filtered, and a CSV — each
+cold (figures computed on every request) and warm (figures from the cache, as for the next
+viewer within FIREBELL_INSIGHTS_CACHE_SECONDS). Prints p50/p95, queries per request, the ratio
+of each p95 to the baseline's, and the machine's load.
 Results: docs/benchmarks.md.
 """
 
@@ -39,6 +41,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, models, transaction  # noqa: E402
 from django.http import HttpRequest, HttpResponse  # noqa: E402
@@ -299,12 +302,18 @@ def main() -> None:
         f"{args.requests} requests per screen"
     )
     print(f"load: {uptime()}")
-    print(f"{'screen':42} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'p95/base':>9}")
+    print(f"{'screen':52} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'p95/base':>9}")
     baseline = None
     for name, url in screens:
-        p50, p95, queries = measure(client, url, args.requests)
-        baseline = baseline or p95
-        print(f"{name:42} {p50:8.1f} {p95:8.1f} {queries:8d} {p95 / baseline:9.1f}")
+        # Cold: every request computes its figures (FIREBELL_INSIGHTS_CACHE_SECONDS=0). Warm:
+        # the figures of the same filters come from the cache (Redis), as for a second viewer.
+        modes = [("", 0)] if url == "/bench/bare/" else [(" cold", 0), (" warm", 3600)]
+        for mode, seconds in modes:
+            settings.FIREBELL_INSIGHTS_CACHE_SECONDS = seconds
+            cache.clear()
+            p50, p95, queries = measure(client, url, args.requests)
+            baseline = baseline or p95
+            print(f"{name + mode:52} {p50:8.1f} {p95:8.1f} {queries:8d} {p95 / baseline:9.1f}")
     print(f"load: {uptime()}")
 
 

@@ -463,6 +463,12 @@ SMS_ACCOUNT_SID = env.str("SMS_ACCOUNT_SID", default="")
 SMS_AUTH_TOKEN = env.str("SMS_AUTH_TOKEN", default="")
 SMS_FROM_NUMBER = env.str("SMS_FROM_NUMBER", default="")
 
+# --- Insights (docs/insights.md) --------------------------------------------------------------
+# How long a report's figures are reused for the same filters (0: computed on every request).
+FIREBELL_INSIGHTS_CACHE_SECONDS = _int("FIREBELL_INSIGHTS_CACHE_SECONDS", 60)
+if FIREBELL_INSIGHTS_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured("FIREBELL_INSIGHTS_CACHE_SECONDS must be 0 or more.")
+
 # --- Moderation (docs/moderation.md) ----------------------------------------------------------
 # Where decisions are sent (JSON, signed with HMAC-SHA256); empty keeps them stored until set.
 FIREBELL_MODERATION_WEBHOOK_URL = env.str("FIREBELL_MODERATION_WEBHOOK_URL", default="")

@@ -9,8 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property, partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import dateformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,6 +39,39 @@ class Table:
     columns: list[Column]
     rows: list[tuple]
 
+    def numeric(self) -> list[bool]:
+        """Per column: right-aligned figures (counts, durations, shares)."""
+        return [column.kind in ("count", "duration", "percent") for column in self.columns]
+
+    def display_rows(self) -> list[list[str]]:
+        """The rows as the page shows them (the CSV has machine values: `csv_rows`). Formatted
+        here rather than by a macro per cell: a year of weeks by service is thousands of cells."""
+        formats = [_DISPLAY[column.kind] for column in self.columns]
+        weeks: dict[date, str] = {}
+        out = []
+        for row in self.rows:
+            cells = []
+            for show, value in zip(formats, row, strict=True):
+                if value is None:
+                    cells.append("—")
+                elif show is None:  # a week: formatted once per week
+                    if value not in weeks:
+                        weeks[value] = dateformat.format(value, "j M Y")
+                    cells.append(weeks[value])
+                else:
+                    cells.append(show(value))
+            out.append(cells)
+        return out
+
+
+_DISPLAY: dict[str, Callable[[Any], str] | None] = {
+    "count": str,
+    "text": str,
+    "week": None,
+    "duration": duration,
+    "percent": lambda value: f"{value} %",
+}
+
 
 @dataclass(frozen=True)
 class Panel:
@@ -57,11 +92,30 @@ class Report:
 
 class ReportData:
     """The query results the reports share, each read once and only when a report asks for it
-    (the page runs each query once for all its reports; a CSV only the one it needs)."""
+    (the page runs each query once for all its reports; a CSV only the one it needs).
+
+    Results are kept in the cache for FIREBELL_INSIGHTS_CACHE_SECONDS (default 60) per query
+    and filters, for everyone who may read the report: a report read again within that time
+    (another viewer, a CSV of what is on screen, a reload) costs no query. The figures are at
+    most that old; "now" (breaches still running, overdue post-mortems) is the first read's.
+    """
 
     def __init__(self, filters: InsightFilters, now: datetime) -> None:
         self.filters = filters
         self.now = now
+        self._read: dict[str, Any] = {}
+
+    def _query(self, name: str, compute: Callable[[], Any]) -> Any:
+        if name not in self._read:
+            seconds = settings.FIREBELL_INSIGHTS_CACHE_SECONDS
+            key = f"insights:{name}:{self.filters.cache_key()}"
+            found = cache.get(key) if seconds else None
+            if found is None:
+                found = compute()
+                if seconds:
+                    cache.set(key, found, seconds)
+            self._read[name] = found
+        return self._read[name]
 
     @cached_property
     def weeks(self) -> list[date]:
@@ -73,15 +127,28 @@ class ReportData:
         ranks = self.filters.severity_ranks
         return [o for o in selectors.severity_options() if not ranks or o[0] in ranks]
 
-    @cached_property
+    @property
     def incidents(self) -> list[selectors.WeekIncidents]:
-        return selectors.incidents_per_week(self.filters, now=self.now)
+        return self._query(
+            "incidents", lambda: selectors.incidents_per_week(self.filters, now=self.now)
+        )
 
     def response_times(self, by: str) -> list[selectors.WeekResponse]:
-        key = f"_response_{by}"
-        if key not in self.__dict__:
-            self.__dict__[key] = selectors.response_times(self.filters, by=by)
-        return self.__dict__[key]
+        return self._query(f"times-{by}", lambda: selectors.response_times(self.filters, by=by))
+
+    @property
+    def oncall_load(self) -> list[selectors.PersonLoad]:
+        return self._query("oncall", lambda: selectors.oncall_load(self.filters))
+
+    @property
+    def postmortems(self) -> list[selectors.WeekPostmortems]:
+        return self._query(
+            "postmortems", lambda: selectors.postmortems_per_week(self.filters, now=self.now)
+        )
+
+    @property
+    def action_items(self) -> list[selectors.WeekActionItems]:
+        return self._query("action-items", lambda: selectors.action_items_per_week(self.filters))
 
 
 def _week_label(week: date) -> str:
@@ -304,7 +371,7 @@ def response_times_report(data: ReportData, *, metric: str, by: str) -> Report:
 
 def oncall_load_report(data: ReportData) -> Report:
     filters = data.filters
-    people = selectors.oncall_load(filters)
+    people = data.oncall_load
     shown = people[:MAX_PEOPLE]
     series = [
         Series("pages", _("Pages"), "series-1"),
@@ -358,7 +425,7 @@ def oncall_load_report(data: ReportData) -> Report:
 
 def postmortems_report(data: ReportData) -> Report:
     weeks = data.weeks
-    found = {row.week: row for row in selectors.postmortems_per_week(data.filters, now=data.now)}
+    found = {row.week: row for row in data.postmortems}
     series = [
         Series("on_time", _("On time"), "series-3"),
         Series("late", _("Published late"), "series-5"),
@@ -389,7 +456,7 @@ def postmortems_report(data: ReportData) -> Report:
 
 def action_items_report(data: ReportData) -> Report:
     weeks = data.weeks
-    found = {row.week: row for row in selectors.action_items_per_week(data.filters)}
+    found = {row.week: row for row in data.action_items}
     series = [
         Series("opened", _("Opened"), "series-1"),
         Series("done", _("Done"), "series-3"),

@@ -9,6 +9,7 @@ belongs to the week it was declared in (`created_at`). Durations are the inciden
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, NamedTuple
@@ -78,6 +79,20 @@ class InsightFilters:
     def end_at(self) -> datetime:
         """The first moment after the range (midnight after `last_day`)."""
         return datetime.combine(self.last_day + timedelta(days=1), time.min, tzinfo=self.zone)
+
+    def cache_key(self) -> str:
+        """The same for the same filters in the same zone (a cache key's part)."""
+        text = repr(
+            (
+                self.first_day,
+                self.last_day,
+                str(self.zone),
+                *self.severity_ranks,
+                "|",
+                *self.service_slugs,
+            )
+        )
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def weeks(self) -> list[date]:
         """The Mondays of every week the range touches, oldest first."""

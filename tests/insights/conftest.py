@@ -30,6 +30,12 @@ def minutes(count: float) -> timedelta:
     return timedelta(minutes=count)
 
 
+@pytest.fixture(autouse=True)
+def _figures_never_cached(settings) -> None:
+    """Each test reads fresh figures (test_views.py switches the cache on where it tests it)."""
+    settings.FIREBELL_INSIGHTS_CACHE_SECONDS = 0
+
+
 @dataclass
 class History:
     incidents: dict[int, Incident]

@@ -209,3 +209,25 @@ def test_the_postmortem_reports_need_the_postmortem_permissions(client, defaults
     assert client.get("/insights/postmortems.csv", RANGE).status_code == 403
     assert client.get("/insights/action-items.csv", RANGE).status_code == 403
     assert client.get("/insights/oncall-load.csv", RANGE).status_code == 200
+
+
+def test_figures_are_reused_for_the_cache_time_then_read_again(client, viewer, history, settings):
+    from django.core.cache import cache
+
+    from incidents.models import Incident
+    from tests.factories import severity
+
+    settings.FIREBELL_INSIGHTS_CACHE_SECONDS = 60
+    cache.clear()
+    client.force_login(viewer)
+    assert csv_of(client, "incidents-per-week")[1] == ["2026-11-02", "3", "1", "0", "0", "4"]
+    Incident.objects.create(
+        number=999, title="Late", severity=severity(4), created_at=history.incidents[1].created_at
+    )
+    # The same filters within the cache time: the figures read a moment ago.
+    assert csv_of(client, "incidents-per-week")[1] == ["2026-11-02", "3", "1", "0", "0", "4"]
+    # Other filters are other figures; with the cache off, every read is fresh.
+    assert csv_of(client, "incidents-per-week", severity="4")[1] == ["2026-11-02", "1", "1"]
+    settings.FIREBELL_INSIGHTS_CACHE_SECONDS = 0
+    assert csv_of(client, "incidents-per-week")[1] == ["2026-11-02", "3", "1", "0", "1", "5"]
+    cache.clear()
