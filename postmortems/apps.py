@@ -6,6 +6,8 @@ class PostmortemsConfig(AppConfig):
     name = "postmortems"
 
     def ready(self) -> None:
+        from auditlog.registry import auditlog
+
         from core.services import defaults_register
         from core.ui import NavLink, nav_links
         from incidents.events import timeline_event_recorded
@@ -17,10 +19,13 @@ class PostmortemsConfig(AppConfig):
             incident_badges,
             incident_panels,
         )
-        from postmortems import pages, receivers
+        from postmortems import models, pages, receivers
         from postmortems.defaults import defaults_ensure_postmortems
 
         defaults_register(self, defaults_ensure_postmortems)
+        # Who changed what and when, beside the incident's own audit trail.
+        for model in (models.Postmortem, models.ActionItem, models.ExtraSection):
+            auditlog.register(model)
         timeline_event_recorded.connect(
             receivers.incident_resolved, dispatch_uid="postmortems-incident-resolved"
         )

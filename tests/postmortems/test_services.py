@@ -385,3 +385,18 @@ def test_outcomes_for_insights(responder, other_responder):
     counts = selectors.action_item_counts()
     assert counts["opened"] == 1
     assert counts["done"] == 0
+
+
+def test_a_severity_may_require_extra_sections(responder):
+    from postmortems.models import ExtraSection
+
+    ExtraSection.objects.create(
+        severity=severity(1), key="security", title="Security review", guidance="Who had access?"
+    )
+    sev1 = resolve(declare(responder, rank=1)).postmortem
+    keys = [s.key for s in selectors.postmortem_sections(postmortem=sev1)]
+    assert keys[-1] == "security"
+    sev3 = services.postmortem_create(
+        incident=declare(responder, rank=3), actor=responder, source=Source.WEB
+    )
+    assert "security" not in [s.key for s in selectors.postmortem_sections(postmortem=sev3)]
