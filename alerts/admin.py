@@ -62,6 +62,7 @@ class AlertDeliveryAdmin(admin.ModelAdmin):
         "error",
         "signals",
         "attempts",
+        "batches_done",
         "processed_at",
     )
 

@@ -124,6 +124,9 @@ class AlertDelivery(models.Model):
     error = models.TextField(blank=True)
     signals = models.JSONField(default=list, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    batches_done = models.PositiveIntegerField(
+        default=0, help_text="Batches of its alerts applied so far (each its own transaction)."
+    )
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -163,31 +163,49 @@ def _queue_processing(delivery_id: int) -> None:
         )
 
 
+BATCH_ALERTS = 500  # alerts of one transaction: a re-sent group of 500 folds in well under 1 s
+BATCH_GROUPS = 10  # groups of one transaction: each new group opens an incident
+
+
 def delivery_process(*, delivery_id: int) -> str:
-    """Process one stored delivery exactly once; safe to call again (it then does nothing)."""
+    """Process one stored delivery; safe to call again and concurrently (never applied twice).
+
+    The delivery's alerts are cut into batches (`delivery_batches`), each applied in its own
+    short transaction that also records `batches_done` on the delivery, so a large delivery holds
+    no lock for long and a retry after a failure resumes after the last committed batch. A
+    failure is recorded on the delivery (status failed, error); the sweep retries it.
+    """
+    batches: list[list[AlertSignal]] | None = None
+    touched: set[int] = set()
     try:
-        with transaction.atomic():
-            # of=("self",): without it the joined integration row is locked too, so a second
-            # worker's skip_locked skipped every other delivery of the same integration.
-            delivery = (
-                AlertDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related(
-                    "integration", "integration__default_severity", "integration__service"
-                )
-                .filter(pk=delivery_id, status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED])
-                .first()
-            )
-            if delivery is None:
-                return f"delivery {delivery_id}: nothing to do"
-            signals = [AlertSignal.from_json(item) for item in delivery.signals]
-            touched = alert_signals_ingest(
-                integration=delivery.integration, signals=signals, received_at=delivery.received_at
-            )
-            delivery.status, delivery.processed_at = DeliveryStatus.PROCESSED, clock.now()
-            delivery.attempts += 1
-            delivery.error = ""
-            delivery.save(update_fields=["status", "processed_at", "attempts", "error"])
-            return f"delivery {delivery_id}: {len(signals)} alerts, incidents {touched}"
+        while True:
+            with transaction.atomic():
+                if batches is None:
+                    delivery = _delivery_claimed(delivery_id)
+                    if delivery is None:
+                        return f"delivery {delivery_id}: nothing to do"
+                    integration, received_at = delivery.integration, delivery.received_at
+                    signals = [AlertSignal.from_json(item) for item in delivery.signals]
+                    batches = delivery_batches(integration, signals)
+                    done = delivery.batches_done
+                else:
+                    done = _delivery_progress(delivery_id)
+                    if done is None:  # finished by another worker meanwhile
+                        return f"delivery {delivery_id}: processed elsewhere"
+                if done < len(batches):
+                    touched.update(
+                        alert_signals_ingest(
+                            integration=integration,
+                            signals=batches[done],
+                            received_at=received_at,
+                        )
+                    )
+                    done += 1
+                finished = done >= len(batches)
+                _delivery_progress_record(delivery_id, done, finished=finished)
+            if finished:
+                alerts = sum(len(batch) for batch in batches)
+                return f"delivery {delivery_id}: {alerts} alerts, incidents {sorted(touched)}"
     except Exception as exc:
         # Recorded on the delivery, never lost: the sweep tries again, up to a bound.
         logger.exception("Processing delivery %s failed", delivery_id)
@@ -197,6 +215,74 @@ def delivery_process(*, delivery_id: int) -> str:
             attempts=F("attempts") + 1,
         )
         return f"delivery {delivery_id}: failed ({type(exc).__name__})"
+
+
+UNPROCESSED = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+
+
+def _delivery_claimed(delivery_id: int) -> AlertDelivery | None:
+    # skip_locked: a delivery another worker is applying a batch of right now is theirs to
+    # finish. of=("self",): without it the joined integration row is locked too, and a second
+    # worker skipped every other delivery of the same integration.
+    return (
+        AlertDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("integration", "integration__default_severity", "integration__service")
+        .filter(pk=delivery_id, status__in=UNPROCESSED)
+        .first()
+    )
+
+
+def _delivery_progress(delivery_id: int) -> int | None:
+    """Batches done, under the delivery's row lock (waits for a batch in progress elsewhere)."""
+    return (
+        AlertDelivery.objects.select_for_update()
+        .filter(pk=delivery_id, status__in=UNPROCESSED)
+        .values_list("batches_done", flat=True)
+        .first()
+    )
+
+
+def _delivery_progress_record(delivery_id: int, done: int, *, finished: bool) -> None:
+    changes: dict[str, object] = {"batches_done": done}
+    if finished:
+        changes.update(
+            status=DeliveryStatus.PROCESSED,
+            processed_at=clock.now(),
+            attempts=F("attempts") + 1,
+            error="",
+        )
+    AlertDelivery.objects.filter(pk=delivery_id).update(**changes)
+
+
+def delivery_batches(
+    integration: Integration, signals: list[AlertSignal]
+) -> list[list[AlertSignal]]:
+    """The delivery's signals cut into the batches applied one transaction each.
+
+    Whole groups (in order of first appearance, a repeated fingerprint's last signal winning)
+    until a batch holds BATCH_GROUPS groups or BATCH_ALERTS alerts; a larger group is split into
+    pieces of BATCH_ALERTS. Deterministic, so a retry finds the same batches.
+    """
+    latest = {signal.fingerprint: signal for signal in signals}
+    groups: dict[str, list[AlertSignal]] = {}
+    for signal in latest.values():
+        groups.setdefault(_group_key(integration, signal), []).append(signal)
+    batches: list[list[AlertSignal]] = []
+    current: list[AlertSignal] = []
+    groups_in_current = 0
+    for members in groups.values():
+        for start in range(0, len(members), BATCH_ALERTS):
+            piece = members[start : start + BATCH_ALERTS]
+            if current and (
+                groups_in_current >= BATCH_GROUPS or len(current) + len(piece) > BATCH_ALERTS
+            ):
+                batches.append(current)
+                current, groups_in_current = [], 0
+            current.extend(piece)
+            groups_in_current += 1
+    if current:
+        batches.append(current)
+    return batches
 
 
 def deliveries_sweep(*, limit: int = 500) -> int:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from alerts.models import AlertDelivery, DeliveryStatus
 from alerts.services import integration_create
 from incidents.models import Severity
 from tests.factories import ServiceFactory
@@ -69,3 +70,16 @@ def post_hook(client, django_capture_on_commit_callbacks):
             return client.post(url, data=data, content_type=content_type)
 
     return post
+
+
+def delivery_stored(integration, signals) -> AlertDelivery:
+    """A delivery as the request path leaves it (pending), with no task queued for it: tests that
+    process it themselves (threads, a retry) need it untouched, and in a transactional test an
+    eager task would run at once."""
+    return AlertDelivery.objects.create(
+        integration=integration,
+        body="[]",
+        headers={},
+        status=DeliveryStatus.PENDING,
+        signals=[signal.to_json() for signal in signals],
+    )

@@ -23,7 +23,7 @@ from core.errors import ValidationError
 from incidents.models import Incident, IncidentStatus, Severity
 from integrations.alertmanager import parser as alertmanager
 from oncall.models import Page
-from tests.alerts.conftest import fixture_body
+from tests.alerts.conftest import delivery_stored, fixture_body
 from tests.concurrency import run_together
 from tests.oncall.conftest import person, policy_of
 from tests.standins import fixtures
@@ -55,14 +55,8 @@ def storm_body(first: int, count: int, *, status: str = "firing") -> dict:
 def test_concurrent_deliveries_of_a_new_group_open_exactly_one_incident(make_integration):
     integration = make_integration()
     workers = 6
-    deliveries = [
-        delivery_record(
-            integration=integration,
-            body="{}",
-            headers={},
-            source_ip=None,
-            signals=alertmanager.parse(storm_body(n * 10, 10)),
-        )
+    deliveries = [  # stored without tasks: eager ones would process them one by one at once
+        delivery_stored(integration, alertmanager.parse(storm_body(n * 10, 10)))
         for n in range(workers)
     ]
     errors = run_together(
@@ -81,13 +75,8 @@ def test_concurrent_deliveries_of_a_new_group_open_exactly_one_incident(make_int
 @pytest.mark.django_db(transaction=True)
 def test_the_same_delivery_processed_by_two_workers_at_once_counts_once(make_integration):
     integration = make_integration()
-    delivery = delivery_record(
-        integration=integration,
-        body="{}",
-        headers={},
-        source_ip=None,
-        signals=alertmanager.parse(storm_body(0, 20)),
-    )
+    # Stored without a task: an eager one would process it before the three workers start.
+    delivery = delivery_stored(integration, alertmanager.parse(storm_body(0, 20)))
     errors = run_together(*(lambda: delivery_process(delivery_id=delivery.pk),) * 3)
 
     assert errors == []
