@@ -4,6 +4,8 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "firebell.settings")
 
-app = Celery("firebell")
+# Tasks publish through firebell.publishing: in web processes, a relay thread that never lets a
+# request wait on the broker.
+app = Celery("firebell", task_cls="firebell.publishing:RelayedTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -6,6 +6,11 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "firebell.settings")
 application = get_wsgi_application()
 
+from firebell.celery import app as celery_app  # noqa: E402  (after Django is set up)
+from firebell.publishing import relay_enable  # noqa: E402
+
+relay_enable(celery_app)  # requests never wait on the broker (firebell/publishing.py)
+
 
 def tune_garbage_collection() -> None:
     """Keep full garbage collections out of most requests (measured with bench/ui.py).
