@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "integrations",
     "integrations.slack",
     "integrations.inbox",
+    "setup",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("oncall/", include("oncall.urls")),
     path("insights/", include("insights.urls")),
     path("inbox/", include("integrations.inbox.urls")),
+    path("", include("setup.urls")),
     path("moderation/", include("moderation.urls")),
     path("api/v1/", include("firebell.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest
 
 from core.ui import Registry
 
@@ -101,7 +102,20 @@ class BoardColumn:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class BoardNotice:
+    """A notice above the board's columns (e.g. set-up's first-run checklist): `context(request)`
+    returns what `template` shows as `data`, or None to show nothing. Rendered with the whole
+    page only, not with the board's 5-second refreshes."""
+
+    name: str
+    template: str
+    context: Callable[[HttpRequest], Any]
+    order: int = 100
+
+
 incident_panels: Registry[IncidentPanel] = Registry("Incident page panel")
 incident_actions: Registry[IncidentAction] = Registry("Incident page action")
 incident_badges: Registry[IncidentBadges] = Registry("Incident badges")
 board_columns: Registry[BoardColumn] = Registry("Board column")
+board_notices: Registry[BoardNotice] = Registry("Board notice")

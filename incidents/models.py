@@ -27,6 +27,12 @@ class Service(models.Model):
         on_delete=models.SET_NULL,
         related_name="services",
     )
+    owners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="owned_services",
+        help_text="The people answerable for this service.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

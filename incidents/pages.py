@@ -45,6 +45,7 @@ from incidents.extensions import (
     IncidentAction,
     IncidentPanel,
     board_columns,
+    board_notices,
     incident_actions,
     incident_badges,
     incident_panels,
@@ -578,3 +579,13 @@ def list_rows(rows: list[tuple]) -> list[tuple[selectors.IncidentRow, str, Seque
     detail = url_for_number("incidents:detail")
     badges = _badges(named)
     return [(row, detail(row.number), badges.get(row.pk, ())) for row in named]
+
+
+def board_notices_shown(request: HttpRequest) -> list[tuple[Any, Any]]:
+    """(notice, data) of every registered board notice that has something to say."""
+    shown = []
+    for notice in board_notices:
+        data = notice.context(request)
+        if data is not None:
+            shown.append((notice, data))
+    return shown

@@ -600,7 +600,14 @@ def incident_post_stakeholder_update(
 
 # --- Services (the catalogue incidents are about) -------------------------------------------------
 
-SERVICE_FIELDS = ("name", "slug", "description", "owner_team", "slack_channel")
+SERVICE_FIELDS = (
+    "name",
+    "slug",
+    "description",
+    "owner_team",
+    "slack_channel",
+    "escalation_policy",
+)
 
 
 def _service_save(service: Service, fields: list[str] | None = None) -> Service:
@@ -655,6 +662,19 @@ def service_update(*, service: Service, actor: AbstractBaseUser | None, **change
         setattr(service, field, value)
     _service_clean(service)
     return _service_save(service, fields=list(changes))
+
+
+def service_owners_set(
+    *, service: Service, owners: list[AbstractBaseUser], actor: AbstractBaseUser | None
+) -> Service:
+    """Replace the people who own `service`. Needs `incidents.change_service`."""
+    _require(actor, "incidents.change_service", "change services")
+    if inactive := [owner.get_username() for owner in owners if not owner.is_active]:
+        raise ValidationError(
+            f"{', '.join(inactive)} is deactivated.", errors={"owners": ["Inactive."]}
+        )
+    service.owners.set(owners)
+    return service
 
 
 def service_delete(*, service: Service, actor: AbstractBaseUser | None) -> None:

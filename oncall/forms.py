@@ -177,3 +177,116 @@ class PageResponderForm(Form):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = responder_choices()
         self.fields["user"].error_messages["required"] = "Choose the person to page."
+
+
+# --- schedule set-up (admins) -------------------------------------------------------------------
+
+WEEKDAY_CHOICES = [
+    ("0", "Mon"),
+    ("1", "Tue"),
+    ("2", "Wed"),
+    ("3", "Thu"),
+    ("4", "Fri"),
+    ("5", "Sat"),
+    ("6", "Sun"),
+]
+PARTICIPANT_SLOTS = 6
+
+
+class ScheduleForm(Form):
+    name = forms.CharField(max_length=120)
+    time_zone = forms.CharField(
+        max_length=64,
+        initial="UTC",
+        help_text="An IANA name, e.g. Europe/Berlin or America/New_York.",
+    )
+    description = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RotationForm(Form):
+    """One layer: who takes turns (in the order of the slots), how long a shift is, when the
+    first starts and hands off (wall clock in the schedule's zone), and on which days."""
+
+    name = forms.CharField(max_length=120, required=False, label="Layer name")
+    layer = forms.IntegerField(min_value=1, max_value=99, initial=1, help_text="Higher wins.")
+    shift_kind = forms.ChoiceField(
+        choices=[("weekly", "Weekly"), ("daily", "Daily"), ("hours", "Every N hours")],
+        label="Shift length",
+    )
+    shift_hours = forms.IntegerField(
+        min_value=1, max_value=336, initial=12, required=False, label="Hours (N-hour shifts)"
+    )
+    start_date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), label="First shift on"
+    )
+    handoff_time = forms.TimeField(
+        initial="09:00", widget=forms.TimeInput(attrs={"type": "time"}), label="Handoff time"
+    )
+    weekdays = forms.MultipleChoiceField(
+        choices=WEEKDAY_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Only on",
+        help_text="Leave all unticked for every day; e.g. Mon to Fri for weekdays only.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for slot in range(1, PARTICIPANT_SLOTS + 1):
+            field = UserChoiceField(
+                queryset=responder_choices(), required=False, label=f"Participant {slot}"
+            )
+            self.fields[f"participant_{slot}"] = field
+
+    @property
+    def participant_fields(self) -> list:
+        return [self[f"participant_{slot}"] for slot in range(1, PARTICIPANT_SLOTS + 1)]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        people = [data.get(f"participant_{slot}") for slot in range(1, PARTICIPANT_SLOTS + 1)]
+        data["participants"] = [person for person in people if person is not None]
+        if not data["participants"]:
+            self.add_error("participant_1", "Choose at least one person.")
+        return data
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "layer": data["layer"],
+            "shift_kind": data["shift_kind"],
+            "shift_hours": data.get("shift_hours") or 24,
+            "start_date": data["start_date"],
+            "handoff_time": data["handoff_time"],
+            "weekdays": [int(day) for day in data["weekdays"]],
+            "participants": data["participants"],
+        }
+
+    @classmethod
+    def for_rotation(cls, rotation) -> RotationForm:
+        initial = {
+            "name": rotation.name,
+            "layer": rotation.layer,
+            "shift_kind": rotation.shift_kind,
+            "shift_hours": rotation.shift_hours,
+            "start_date": rotation.start_date,
+            "handoff_time": rotation.handoff_time,
+            "weekdays": list(rotation.weekdays),
+        }
+        for slot, participant in enumerate(rotation.participants.all(), start=1):
+            initial[f"participant_{slot}"] = participant.user_id
+        return cls(initial=initial, prefix=f"r{rotation.pk}")
+
+
+class SwapForm(OverrideForm):
+    """Ask someone to take your on-call time: who, from, until (in the schedule's zone)."""
+
+    note = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].label = "Who takes it"
+        self.fields["user"].error_messages["required"] = "Choose who takes your shift."

@@ -59,6 +59,13 @@ class Rotation(models.Model):
     start_date = models.DateField()
     handoff_time = models.TimeField(default="09:00")
     end_at = models.DateTimeField(null=True, blank=True)
+    weekdays = models.CharField(
+        max_length=7,
+        blank=True,
+        default="",
+        help_text="Restriction: the days (0 = Monday … 6 = Sunday, local) this layer covers; "
+        "blank = every day. Elsewhere lower layers apply.",
+    )
 
     class Meta:
         ordering = ["schedule", "-layer", "id"]
@@ -113,6 +120,55 @@ class Override(models.Model):
         return (
             f"{self.user} on {self.schedule} {self.start_at:%Y-%m-%d %H:%M} to {self.end_at:%H:%M}"
         )
+
+
+class SwapStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ShiftSwap(models.Model):
+    """`requested_by` asks `counterpart` to take their on-call time on `schedule` over
+    [start_at, end_at). Accepting creates the override that makes it so (`override`)."""
+
+    ALLOWED_TRANSITIONS = {
+        SwapStatus.REQUESTED: {SwapStatus.ACCEPTED, SwapStatus.DECLINED, SwapStatus.CANCELLED},
+        SwapStatus.ACCEPTED: set(),
+        SwapStatus.DECLINED: set(),
+        SwapStatus.CANCELLED: set(),
+    }
+
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="swaps")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    counterpart = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    start_at = models.DateTimeField()
+    end_at = models.DateTimeField()
+    note = models.CharField(max_length=500, blank=True)
+    status = models.CharField(
+        max_length=10, choices=SwapStatus.choices, default=SwapStatus.REQUESTED
+    )
+    override = models.OneToOneField(
+        Override, null=True, blank=True, on_delete=models.SET_NULL, related_name="swap"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["schedule", "start_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_at__gt=models.F("start_at")), name="swap_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Swap on {self.schedule}: {self.requested_by} → {self.counterpart} ({self.status})"
 
 
 class CalendarToken(models.Model):

@@ -5,6 +5,9 @@ Rules:
   schedule's zone, for daily (step 1 day) and weekly (7 days) shifts, so handoffs stay at local
   time across DST changes; an N-hour rotation's shifts are exactly N hours from the first start.
   Participant k mod n holds shift k. A rotation covers [first shift start, end_at).
+- A rotation restricted to some weekdays (local calendar days, 0 = Monday) covers only those
+  days; shifts keep counting through the other days (participant k mod n still holds shift k),
+  the layer is simply silent there and lower layers apply.
 - The highest layer that has someone wins; an override wins over every layer inside its window,
   and of overlapping overrides the one created last (highest `order`) wins.
 - The final line is the merged sequence of who is on call: consecutive, never overlapping.
@@ -31,6 +34,7 @@ class RotationSpec:
     participants: tuple[int, ...]
     shift_hours: int = 24
     end_at: datetime | None = None
+    weekdays: tuple[int, ...] = ()  # restriction: local weekdays covered; () = every day
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,8 @@ def rotation_oncall_at(rotation: RotationSpec, tz: ZoneInfo, at: datetime) -> in
         return None
     if rotation.end_at is not None and at >= rotation.end_at:
         return None
+    if rotation.weekdays and at.astimezone(tz).weekday() not in rotation.weekdays:
+        return None
     k = shift_index(rotation, tz, at)
     return rotation.participants[k % len(rotation.participants)]
 
@@ -116,9 +122,18 @@ def _boundaries(spec: ScheduleSpec, start: datetime, end: datetime) -> list[date
         while (moment := shift_start(rotation, spec.tz, k)) < last_needed:
             points.add(moment)
             k += 1
+        if rotation.weekdays:  # a restricted layer starts and stops at local midnights
+            day = start.astimezone(spec.tz).date()
+            while (midnight := _local_midnight(day, spec.tz)) < end:
+                points.add(midnight)
+                day += timedelta(days=1)
     for override in spec.overrides:
         points.update((override.start_at, override.end_at))
     return sorted(p for p in points if start <= p <= end)
+
+
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=tz).astimezone(UTC)
 
 
 def final_shifts(spec: ScheduleSpec, start: datetime, end: datetime) -> list[Shift]:

@@ -30,6 +30,8 @@ from oncall.models import (
     Page,
     Rotation,
     Schedule,
+    ShiftSwap,
+    SwapStatus,
     Urgency,
 )
 
@@ -79,6 +81,7 @@ def _spec(
                 participants=tuple(p.user_id for p in rotation.participants.all()),
                 shift_hours=rotation.shift_hours,
                 end_at=rotation.end_at,
+                weekdays=tuple(int(day) for day in rotation.weekdays),
             )
             for rotation in rotations
         ),
@@ -213,6 +216,20 @@ def user_can_add_override(user: AbstractBaseUser) -> bool:
 
 def user_can_delete_override(user: AbstractBaseUser) -> bool:
     return user.has_perm("oncall.delete_override")
+
+
+def user_can_edit_schedules(user: AbstractBaseUser) -> bool:
+    return user.has_perm("oncall.change_schedule") and user.has_perm("oncall.add_schedule")
+
+
+def schedule_swaps_open(schedule: Schedule) -> list[ShiftSwap]:
+    """Swaps of `schedule` still waiting for an answer, and accepted ones not over yet."""
+    return list(
+        ShiftSwap.objects.filter(schedule=schedule, end_at__gt=clock.now())
+        .filter(status__in=[SwapStatus.REQUESTED, SwapStatus.ACCEPTED])
+        .select_related("requested_by", "counterpart")
+        .order_by("start_at")
+    )
 
 
 def user_can_edit_policies(user: AbstractBaseUser) -> bool:

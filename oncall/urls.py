@@ -2,12 +2,23 @@
 
 from django.urls import path
 
-from oncall.views import ical, incident, me, policies, schedules
+from oncall.views import ical, incident, me, policies, schedules, setup
 
 app_name = "oncall"
 urlpatterns = [
     path("", schedules.oncall_home, name="home"),
+    path("schedules/new/", setup.schedule_new, name="schedule-new"),
     path("schedules/<slug:slug>/", schedules.schedule_detail, name="schedule"),
+    path("schedules/<slug:slug>/layers/", setup.rotation_add, name="rotation-add"),
+    path("schedules/<slug:slug>/layers/<int:pk>/", setup.rotation_update, name="rotation-update"),
+    path(
+        "schedules/<slug:slug>/layers/<int:pk>/delete/",
+        setup.rotation_delete,
+        name="rotation-delete",
+    ),
+    path("schedules/<slug:slug>/swaps/", setup.swap_request, name="swap-request"),
+    path("schedules/<slug:slug>/swaps/<int:pk>/accept/", setup.swap_accept, name="swap-accept"),
+    path("schedules/<slug:slug>/swaps/<int:pk>/decline/", setup.swap_decline, name="swap-decline"),
     path("schedules/<slug:slug>/overrides/", schedules.override_add, name="override-add"),
     path(
         "schedules/<slug:slug>/overrides/<int:pk>/delete/",

@@ -33,6 +33,8 @@ ALLOWED: dict[str, set[str]] = {
         "postmortems",
         "firebell",
     },
+    # Set-up screens for admins (services, people, the first-run checklist); nothing imports it.
+    "setup": {"core", "incidents", "alerts", "oncall", "firebell"},
     # Reports read incidents, on-call and post-mortems; nothing imports insights.
     "insights": {"core", "incidents", "oncall", "postmortems", "firebell"},
     "firebell": {"core", "accounts"},

@@ -2,6 +2,15 @@
 
 from oncall.services.defaults import defaults_ensure_oncall
 from oncall.services.delivery import page_deliver, page_record_result, pages_enqueue_due, pages_sync
+from oncall.services.editing import (
+    rotation_delete,
+    rotation_save,
+    schedule_create,
+    schedule_update,
+    swap_accept,
+    swap_decline,
+    swap_request,
+)
 from oncall.services.escalation import (
     escalation_ack_timeout,
     escalation_escalate_now,
@@ -73,6 +82,13 @@ __all__ = [
     "policy_for_incident",
     "policy_snapshot",
     "policy_update",
+    "rotation_delete",
+    "rotation_save",
+    "schedule_create",
+    "schedule_update",
+    "swap_accept",
+    "swap_decline",
+    "swap_request",
     "target_add",
     "target_remove",
 ]

@@ -18,7 +18,10 @@ from core.ui import (
 )
 from oncall import selectors, services
 from oncall.forms import (
+    WEEKDAY_CHOICES,
     OverrideForm,
+    RotationForm,
+    SwapForm,
 )
 from oncall.models import (
     Override,
@@ -35,10 +38,23 @@ def oncall_home(request: HttpRequest) -> HttpResponse:
 
 
 def _schedule_context(
-    request: HttpRequest, schedule: Schedule, form: OverrideForm | None = None
+    request: HttpRequest,
+    schedule: Schedule,
+    form: OverrideForm | None = None,
+    rotation_form: RotationForm | None = None,
+    swap_form: SwapForm | None = None,
 ) -> dict[str, Any]:
     now = clock.now()
+    can_edit = selectors.user_can_edit_schedules(request.user)
+    rotations = list(schedule.rotations.prefetch_related("participants__user"))
     return {
+        "can_edit": can_edit,
+        "rotations": rotations,
+        "rotation_forms": [RotationForm.for_rotation(r) for r in rotations] if can_edit else [],
+        "rotation_form": rotation_form or _blank_rotation_form(rotations),
+        "swap_form": swap_form or _blank_swap_form(schedule),
+        "swaps": selectors.schedule_swaps_open(schedule),
+        "weekday_names": dict(WEEKDAY_CHOICES),
         "schedule": schedule,
         "oncall_user": selectors.schedule_oncall_user(schedule, at=now),
         "table": selectors.schedule_day_table(schedule),
@@ -48,6 +64,22 @@ def _schedule_context(
         "can_delete": selectors.user_can_delete_override(request.user),
         "ical_url": absolute(reverse("oncall:schedule-ical", args=[schedule.ical_token])),
     }
+
+
+def _blank_rotation_form(rotations: list) -> RotationForm:
+    layer = max((r.layer for r in rotations), default=0) + 1
+    form = RotationForm(prefix="new")
+    form.initial = {"layer": layer, "shift_kind": "weekly", "start_date": clock.now().date()}
+    return form
+
+
+def _blank_swap_form(schedule: Schedule) -> SwapForm:
+    form = SwapForm(schedule=schedule, prefix="swap")
+    start = (clock.now().astimezone(form.tz) + timedelta(days=1)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    form.initial = {"start_at": start, "end_at": start + timedelta(days=1)}
+    return form
 
 
 def _blank_override_form(schedule: Schedule) -> OverrideForm:
@@ -60,10 +92,16 @@ def _blank_override_form(schedule: Schedule) -> OverrideForm:
     return form
 
 
-def _schedule_response(
-    request: HttpRequest, schedule: Schedule, form: OverrideForm | None = None, status: int = 200
+def schedule_response(
+    request: HttpRequest,
+    schedule: Schedule,
+    form: OverrideForm | None = None,
+    status: int = 200,
+    rotation_form: RotationForm | None = None,
+    swap_form: SwapForm | None = None,
 ) -> HttpResponse:
-    context = _schedule_context(request, schedule, form)
+    """The schedule's page, or its `schedule_body` region for htmx (the set-up views too)."""
+    context = _schedule_context(request, schedule, form, rotation_form, swap_form)
     if request.htmx:
         return render_region(
             request, "oncall/schedule.html", "schedule_body", context, status=status
@@ -75,7 +113,7 @@ def _schedule_response(
 @ui_view
 def schedule_detail(request: HttpRequest, slug: str) -> HttpResponse:
     schedule = selectors.schedule_get_for_user(actor=request.user, slug=slug)
-    return _schedule_response(request, schedule)
+    return schedule_response(request, schedule)
 
 
 @require_POST
@@ -88,7 +126,7 @@ def override_add(request: HttpRequest, slug: str) -> HttpResponse:
     )
     form = OverrideForm(request.POST, schedule=schedule)
     if not form.is_valid():
-        return _schedule_response(request, schedule, form, status=400)
+        return schedule_response(request, schedule, form, status=400)
     data = form.cleaned_data
     override = services.override_create(
         schedule=schedule,
@@ -100,7 +138,7 @@ def override_add(request: HttpRequest, slug: str) -> HttpResponse:
     who = override.user.get_full_name() or override.user.get_username()
     return done(
         request,
-        lambda: _schedule_response(request, schedule),
+        lambda: schedule_response(request, schedule),
         reverse("oncall:schedule", args=[slug]),
         f"{who} covers {schedule} from {data['start_at']:%a %d %b %H:%M}.",
     )
@@ -114,7 +152,7 @@ def override_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     services.override_delete(override=override, actor=request.user)
     return done(
         request,
-        lambda: _schedule_response(request, schedule),
+        lambda: schedule_response(request, schedule),
         reverse("oncall:schedule", args=[slug]),
         "Override removed.",
     )
