@@ -51,3 +51,11 @@ class AuditFilterForm(Form):
             since=start_of(data.get("since")),
             until=start_of(data.get("until"), 1),
         )
+
+
+class ConfirmForm(Form):
+    token = forms.CharField(
+        label="Code from the app",
+        max_length=10,
+        widget=forms.TextInput({"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

@@ -1,14 +1,19 @@
-"""Session lifetime: an idle timeout and an absolute lifetime (FIREBELL_SESSION_IDLE_MINUTES,
-FIREBELL_SESSION_MAX_HOURS). Placed after AuthenticationMiddleware."""
+"""Session lifetime (an idle timeout and an absolute lifetime: FIREBELL_SESSION_IDLE_MINUTES,
+FIREBELL_SESSION_MAX_HOURS) and two-factor sign-in required for administrators. Placed after
+AuthenticationMiddleware and django-otp's OTPMiddleware."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 
+from accounts.selectors import mfa_enabled, mfa_required
 from accounts.services import SEEN_AT, SIGNED_IN_AT
 from core import clock
 
@@ -40,3 +45,37 @@ class SessionLifetimeMiddleware:
             elif _is_activity(request) and now - seen_at >= SEEN_RESOLUTION_SECONDS:
                 request.session[SEEN_AT] = now
         return self.get_response(request)
+
+
+# Paths an administrator who must set up (or finish) two-factor sign-in may still open.
+MFA_EXEMPT_PREFIXES = ("/account/mfa/", "/login/", "/logout/", "/static/", "/healthz", "/readyz")
+
+
+class MfaRequiredMiddleware:
+    """With FIREBELL_MFA_REQUIRED_FOR_ADMINS, an administrator's session must have passed a
+    second factor: without an authenticator they are sent to set one up, with one (a session
+    that skipped it) to sign in again. Everyone else may turn it on at will."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(MFA_EXEMPT_PREFIXES)
+            and not user.is_verified()
+            and mfa_required(user)
+        ):
+            return self._refuse(request, has_device=mfa_enabled(user))
+        return self.get_response(request)
+
+    def _refuse(self, request: HttpRequest, *, has_device: bool) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            message = "Administrators must sign in with a second factor to use the API here."
+            return JsonResponse({"message": message, "errors": {}}, status=403)
+        if has_device:
+            logout(request)
+            return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
+        return redirect(f"{reverse('accounts:mfa')}?{urlencode({'next': request.get_full_path()})}")

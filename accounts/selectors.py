@@ -12,6 +12,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Max, QuerySet
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ApiToken, UserSession, api_token_hash
 
@@ -136,3 +138,35 @@ def users_with_sessions() -> QuerySet:
         )
         .order_by("-latest")
     )
+
+
+# --- Two-factor sign-in (django-otp) ------------------------------------------------------------
+
+
+def user_is_admin(user: AbstractBaseUser) -> bool:
+    """Who counts as an administrator for FIREBELL_MFA_REQUIRED_FOR_ADMINS: superusers, staff
+    (the Django admin) and members of the Admin group."""
+    if not (user and user.is_authenticated):
+        return False
+    return bool(user.is_superuser or user.is_staff) or user.groups.filter(name="Admin").exists()
+
+
+def mfa_enabled(user: AbstractBaseUser) -> bool:
+    """Has a confirmed authenticator app (recovery codes alone do not count)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def mfa_required(user: AbstractBaseUser) -> bool:
+    return settings.FIREBELL_MFA_REQUIRED_FOR_ADMINS and user_is_admin(user)
+
+
+def mfa_recovery_codes_left(user: AbstractBaseUser) -> int:
+    return StaticToken.objects.filter(device__user=user, device__name=RECOVERY_DEVICE).count()
+
+
+def mfa_pending_device(user: AbstractBaseUser) -> TOTPDevice | None:
+    """The authenticator being set up (not confirmed yet), if any."""
+    return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+
+
+RECOVERY_DEVICE = "recovery codes"

@@ -18,12 +18,22 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
+from django_otp import match_token
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import TOKEN_PREFIX_LENGTH, ApiToken, UserSession, api_token_hash
-from accounts.selectors import UNLOCK_PERMISSION
+from accounts.selectors import (
+    RECOVERY_DEVICE,
+    UNLOCK_PERMISSION,
+    mfa_enabled,
+    mfa_pending_device,
+    mfa_required,
+)
 from accounts.signin import client_ip
 from core import clock
-from core.errors import PermissionDeniedError
+from core.errors import PermissionDeniedError, ValidationError
 from core.services import ADMIN
 
 # last_used_at is for people auditing their tokens, not for billing: a write at most this often
@@ -244,3 +254,89 @@ def audit_log_prune(*, now: datetime) -> int:
             return deleted_total
         deleted, _ = LogEntry.objects.filter(pk__in=batch).delete()
         deleted_total += deleted
+
+
+# --- Two-factor sign-in (django-otp) ------------------------------------------------------------
+
+RECOVERY_CODE_COUNT = 10
+
+
+def mfa_enrolment_start(user: AbstractBaseUser) -> TOTPDevice:
+    """The unconfirmed authenticator `user` is setting up: the one in progress, or a new one.
+    Nothing changes for sign-in until it is confirmed with a code."""
+    device = mfa_pending_device(user)
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=False)
+    return device
+
+
+def mfa_enrolment_confirm(*, user: AbstractBaseUser, token: str) -> tuple[TOTPDevice, list[str]]:
+    """Confirm the authenticator being set up with a code from it; from then on sign-in asks
+    for a code. Replaces any earlier authenticator and gives new recovery codes (returned: show
+    them once). Raises ValidationError for a wrong code. One transaction."""
+    device = mfa_pending_device(user)
+    if device is None:
+        raise ValidationError("Start setting up two-factor sign-in first.")
+    if not device.verify_token(_digits(token)):
+        raise ValidationError(
+            "That code is not right: type the 6 digits your app shows now.",
+            errors={"token": ["Wrong code."]},
+        )
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = _recovery_codes_replace(user)
+        signin_event_record(
+            event="mfa_enabled", user=user, username=user.get_username(), ip_address=None
+        )
+    return device, codes
+
+
+def mfa_recovery_codes_regenerate(user: AbstractBaseUser) -> list[str]:
+    """New recovery codes (the old ones stop working); for someone with an authenticator."""
+    if not mfa_enabled(user):
+        raise ValidationError("Set up an authenticator app first.")
+    with transaction.atomic():
+        return _recovery_codes_replace(user)
+
+
+def mfa_disable(*, user: AbstractBaseUser, actor: AbstractBaseUser) -> None:
+    """Remove `user`'s authenticator and recovery codes. Refused when two-factor sign-in is
+    required for them and they ask themselves (an admin can reset someone who lost their phone:
+    they then set it up again at their next sign-in)."""
+    if actor.pk == user.pk and mfa_required(user):
+        raise PermissionDeniedError("Two-factor sign-in is required for administrators.")
+    if actor.pk != user.pk and not actor.has_perm(END_SESSIONS_PERMISSION):
+        raise PermissionDeniedError("You may only turn off your own two-factor sign-in.")
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        signin_event_record(
+            event="mfa_disabled",
+            user=user,
+            username=user.get_username(),
+            ip_address=None,
+            actor=actor,
+        )
+
+
+def mfa_verify(*, user: AbstractBaseUser, token: str) -> Device | None:
+    """The device that accepts `token` (an authenticator code or an unused recovery code, which
+    is then used up), or None. django-otp's own throttling applies per device."""
+    token = token.strip().replace(" ", "").lower()
+    if not token or len(token) > 16:
+        return None
+    return match_token(user, token)
+
+
+def _digits(token: str) -> str:
+    return "".join(character for character in token if character.isdigit())
+
+
+def _recovery_codes_replace(user: AbstractBaseUser) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes

@@ -111,6 +111,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "auditlog",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "accounts",
     "incidents",
@@ -135,8 +138,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     # Idle timeout and absolute lifetime of a signed-in session (accounts/middleware.py).
     "accounts.middleware.SessionLifetimeMiddleware",
+    # Administrators set up and use two-factor sign-in before anything else (docs/security.md).
+    "accounts.middleware.MfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -220,6 +226,9 @@ if FIREBELL_SIGNIN_FAILURE_LIMIT < 1 or FIREBELL_SIGNIN_LOCKOUT_MINUTES < 1:
     raise ImproperlyConfigured(
         "FIREBELL_SIGNIN_FAILURE_LIMIT and FIREBELL_SIGNIN_LOCKOUT_MINUTES must be at least 1."
     )
+# --- Two-factor sign-in (django-otp, docs/security.md) ---
+FIREBELL_MFA_REQUIRED_FOR_ADMINS = _bool("FIREBELL_MFA_REQUIRED_FOR_ADMINS", True)
+OTP_TOTP_ISSUER = env.str("FIREBELL_MFA_ISSUER", default="Firebell")
 AXES_FAILURE_LIMIT = FIREBELL_SIGNIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=FIREBELL_SIGNIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = "accounts.signin.lockout_parameters"

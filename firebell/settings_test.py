@@ -20,5 +20,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
     DATABASES["default"]["TEST"] = {"NAME": ""}
 
+# Administrators must use two-factor sign-in in production (the default). Tests sign admins in
+# with force_login, so it is off here unless a test turns it on (tests/accounts/test_mfa.py does).
+FIREBELL_MFA_REQUIRED_FOR_ADMINS = os.environ.get("FIREBELL_MFA_REQUIRED_FOR_ADMINS", "0") == "1"
+
 # Tasks queued by code under test run in-process; tests that start a real worker switch this off.
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "1") == "1"

@@ -3,12 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts.signin_views import SignInView, admin_login, signin_verify
 from core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("", include("monitoring.urls")),
+    path("admin/login/", admin_login),  # the admin signs in through Firebell's sign-in
     path("admin/", admin.site.urls),
     path("", include("integrations.urls")),
     path("slack/", include("integrations.slack.urls")),
@@ -22,13 +24,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     # Browser UI (issue 5): sign-in, then the incident board at the root.
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html", template_engine="jinja2"
-        ),
-        name="login",
-    ),
+    # Sign-in (accounts/signin_views.py): password, then a second factor for those who set it up.
+    path("login/", SignInView.as_view(), name="login"),
+    path("login/verify/", signin_verify, name="signin-verify"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("ui/", include("core.urls")),
     path("", include("accounts.urls")),

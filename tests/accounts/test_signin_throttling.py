@@ -50,11 +50,15 @@ def test_an_address_is_locked_after_the_limit_whatever_account_it_tries(responde
     assert sign_in(viewer.username, PASSWORD, address="203.0.113.10").status_code == 302
 
 
-def test_the_admin_sign_in_is_throttled_too(admin_user):
+def test_the_admin_site_has_no_sign_in_of_its_own_to_guess_at(admin_user):
+    """/admin/login/ sends people to Firebell's sign-in (throttled, two-factor)."""
     admin_user.is_staff = True
     admin_user.save()
-    fail(admin_user.username, path="/admin/login/")
-    assert sign_in(admin_user.username, PASSWORD, path="/admin/login/").status_code == 429
+    fail(admin_user.username)
+    response = sign_in(admin_user.username, PASSWORD, path="/admin/login/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+    assert sign_in(admin_user.username, PASSWORD).status_code == 429
 
 
 def test_an_admin_unlocks_an_account_from_the_security_page(admin_user, responder):
