@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core import clock
 from core.errors import ConflictError, PermissionDeniedError, ValidationError
 from core.ui import form_error, render_page, safe_next, ui_view
-from moderation import selectors
+from moderation import pages, selectors
 from moderation.forms import BulkForm, CsvForm, DecisionForm, FilterForm, LiftForm
 from moderation.models import Action, Category, DeliveryStatus, ItemStatus
 from moderation.services import bulk, claims, decisions, deliveries, suspensions
@@ -100,7 +100,10 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
     context.update(
         queue=the_queue,
         filter_form=form,
-        items=selectors.item_page_rows(matching, PAGE_SIZE, (page - 1) * PAGE_SIZE),
+        rows=pages.queue_rows(
+            selectors.item_page_rows(matching, PAGE_SIZE, (page - 1) * PAGE_SIZE),
+            context["now"],
+        ),
         total=min(total, COUNT_CAP),
         more=total > COUNT_CAP,
         page=page,
