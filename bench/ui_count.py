@@ -40,7 +40,10 @@ def main() -> None:
     headers = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": target} if target else {}
     tune_garbage_collection()
     client = Client()
-    client.force_login(get_user_model().objects.get(username="bench0"))
+    # BENCH_USER: whom to sign in as (bench/moderation.py seeds "bench-moderator").
+    client.force_login(
+        get_user_model().objects.get(username=os.environ.get("BENCH_USER", "bench0"))
+    )
     for _ in range(5):  # warm caches, templates and PostgreSQL's buffers
         assert client.get(url, **headers).status_code == 200
     instrumentation("on")
