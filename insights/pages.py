@@ -88,6 +88,11 @@ class Report:
     table: Table
     note: str = ""
     legend: list[Series] | None = None  # None: the series of the first chart
+    csv_table: Table | None = None  # None: the CSV is `table`; else it has more rows
+
+    @property
+    def download(self) -> Table:
+        return self.csv_table or self.table
 
 
 class ReportData:
@@ -343,30 +348,30 @@ def response_times_report(data: ReportData, *, metric: str, by: str) -> Report:
         Series("p90", _("90th percentile"), "series-neutral", dashed=True),
     ]
     group_label = _("Severity") if by == "severity" else _("Service")
-    table = Table(
-        [
-            Column("week", _("Week of"), "week"),
-            Column(by, group_label, "text"),
-            Column("incidents_measured", _("Measured")),
-            Column("median_seconds", _("Median"), "duration"),
-            Column("p90_seconds", _("p90"), "duration"),
-        ],
-        [(row.week, row.group, row.count, row.median, row.p90) for row in found],
-    )
+    columns = [
+        Column("week", _("Week of"), "week"),
+        Column(by, group_label, "text"),
+        Column("incidents_measured", _("Measured")),
+        Column("median_seconds", _("Median"), "duration"),
+        Column("p90_seconds", _("p90"), "duration"),
+    ]
+    rows = [(row.week, row.group, row.count, row.median, row.p90) for row in found]
     title, summary = RESPONSE_TITLES[(metric, by)]
-    note = (
-        _("The charts show the %(shown)s busiest; the table lists all %(all)s.")
-        % {"shown": len(drawn), "all": len(groups)}
-        if len(drawn) < len(groups)
-        else ""
-    )
+    # The page's table has the numbers of the charts drawn; the CSV every group's.
+    table, csv_table, note = Table(columns, rows), None, ""
+    if len(drawn) < len(groups):
+        shown = set(drawn)
+        table, csv_table = Table(columns, [r for r in rows if r[1] in shown]), table
+        note = _(
+            "The charts and the table show the %(shown)s busiest; the CSV has all %(all)s."
+        ) % {"shown": len(drawn), "all": len(groups)}
     if not panels:  # nothing measured: one empty chart says so
         empty = charts.lines(
             labels, [], {}, durations=True, format_value=_duration_text, describe=describe
         )
         panels.append(Panel("", empty))
     slug = f"{'mtta' if metric == 'acknowledge' else 'mttr'}-by-{by}"
-    return Report(slug, str(title), str(summary), panels, table, note, legend)
+    return Report(slug, str(title), str(summary), panels, table, note, legend, csv_table)
 
 
 def oncall_load_report(data: ReportData) -> Report:

@@ -59,5 +59,5 @@ def insights_csv(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"{slug}_{filters.first_day.isoformat()}_{filters.last_day.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    csv.writer(response).writerows(pages.csv_rows(report.table))
+    csv.writer(response).writerows(pages.csv_rows(report.download))
     return response

@@ -231,3 +231,23 @@ def test_figures_are_reused_for_the_cache_time_then_read_again(client, viewer, h
     settings.FIREBELL_INSIGHTS_CACHE_SECONDS = 0
     assert csv_of(client, "incidents-per-week")[1] == ["2026-11-02", "3", "1", "0", "1", "5"]
     cache.clear()
+
+
+def test_the_page_shows_the_six_busiest_services_and_the_csv_all(client, viewer, history):
+    from tests.factories import ServiceFactory
+    from tests.insights.conftest import _incident
+
+    for n in range(6):  # six more services, one acknowledged incident each in week A
+        service = ServiceFactory(name=f"Quiet {n}", slug=f"quiet-{n}")
+        _incident(200 + n, 3, history.incidents[1].created_at, [service], ack=30)
+    client.force_login(viewer)
+    html = client.get(HOME, RANGE).content.decode()
+    section = html[html.index('id="mtta-by-service"') : html.index('id="mttr-by-severity"')]
+    assert section.count("<h3>") == 6
+    assert "<h3>Payments</h3>" in section  # 4 measured
+    assert "<h3>Search</h3>" not in section  # 1 measured, like each quiet one: by name, Search last
+    assert "The charts and the table show the 6 busiest; the CSV has all 8." in section
+    assert ">Search</td>" not in section
+    rows = csv_of(client, "mtta-by-service")
+    assert [row[1] for row in rows[1:]].count("Search") == 1
+    assert len(rows) == 1 + 8 + 1  # header, 8 groups in week A, Payments in week B
