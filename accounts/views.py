@@ -21,7 +21,7 @@ from accounts.forms import AuditFilterForm, ConfirmForm
 from accounts.pages import audit_row
 from core import clock
 from core.errors import NotFoundError, PermissionDeniedError
-from core.ui import form_error, render_page, safe_next, ui_view
+from core.ui import account_panel_list, form_error, render_page, safe_next, ui_view
 
 
 def _require_security(request: HttpRequest) -> None:
@@ -91,6 +91,7 @@ def my_account(request: HttpRequest) -> HttpResponse:
         "current_key": request.session.session_key,
         "token": selectors.api_token_of(request.user),
         "mfa_enabled": selectors.mfa_enabled(request.user),
+        "panels": account_panel_list(request),  # other apps' (core.ui.account_panels)
     }
     return render_page(request, "accounts/me.html", context)
 

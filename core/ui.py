@@ -305,8 +305,29 @@ class TopbarItem:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class AccountPanel:
+    """A panel of a person's own page (My account): `template` renders one element with id
+    `name` and sees `data` = `context(request)` (None hides it for that person)."""
+
+    name: str
+    template: str
+    context: Callable[[HttpRequest], Mapping[str, Any] | None] = _always
+    order: int = 100
+
+
 nav_links: Registry[NavLink] = Registry("Navigation link")
 topbar_items: Registry[TopbarItem] = Registry("Top bar item")
+account_panels: Registry[AccountPanel] = Registry("Account page panel")
+
+
+def account_panel_list(request: HttpRequest) -> list[tuple[AccountPanel, Mapping[str, Any]]]:
+    """The registered panels of this person's page with what each shows."""
+    shown = []
+    for panel in account_panels:
+        if (data := panel.context(request)) is not None:
+            shown.append((panel, data))
+    return shown
 
 
 @dataclass(frozen=True)

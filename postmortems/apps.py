@@ -9,7 +9,7 @@ class PostmortemsConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from core.services import defaults_register
-        from core.ui import NavLink, nav_links
+        from core.ui import AccountPanel, NavLink, account_panels, nav_links
         from incidents.events import timeline_event_recorded
         from incidents.extensions import (
             IncidentAction,
@@ -48,6 +48,9 @@ class PostmortemsConfig(AppConfig):
             )
         )
         incident_badges.register(IncidentBadges("postmortem_state", pages.postmortem_badges))
+        account_panels.register(
+            AccountPanel("my_postmortem_work", "postmortems/my_work.html", pages.my_work_context)
+        )
         nav_links.register(
             NavLink(
                 "postmortems",

@@ -210,3 +210,25 @@ def section_view(section: PostmortemSection) -> SectionView:
     comments = [(c, person(c.author)) for c in section.comments.all()]
     saved_by = person(section.updated_by) if section.updated_by_id else ""
     return SectionView(section, markdown_to_html(section.body), comments, saved_by)
+
+
+# --- a person's own page ------------------------------------------------------------------------
+
+
+def my_work_context(request: HttpRequest) -> dict[str, Any] | None:
+    """My account: my open action items and the unpublished post-mortems I own or review."""
+    user = request.user
+    if not selectors.user_can_view(user):
+        return None
+    now = clock.now()
+    items = selectors.action_item_list(
+        user=user,
+        filters=selectors.ActionItemFilters(
+            owner_usernames=(user.get_username(),), statuses=("open", "in_progress")
+        ),
+    )[:50]
+    postmortems = [
+        (pm, due_text(pm, now), is_overdue(status=pm.status, due_at=pm.due_at, now=now))
+        for pm in selectors.postmortems_of_person(user=user)
+    ]
+    return {"items": list(items), "postmortems": postmortems, "today": now.date()}

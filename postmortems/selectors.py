@@ -301,3 +301,14 @@ def user_by_username(username: str) -> AbstractBaseUser | None:
 
 def postmortem_exists(*, incident_id: int) -> bool:
     return Postmortem.objects.filter(incident_id=incident_id).exists()
+
+
+def postmortems_of_person(*, user: AbstractBaseUser, limit: int = 50) -> list[Postmortem]:
+    """Unpublished post-mortems `user` owns or has been asked to review, soonest due first."""
+    return list(
+        Postmortem.objects.filter(Q(owner=user) | Q(reviews__reviewer=user))
+        .exclude(status=PostmortemStatus.PUBLISHED)
+        .select_related("incident")
+        .distinct()
+        .order_by(F("due_at").asc(nulls_last=True), "id")[:limit]
+    )

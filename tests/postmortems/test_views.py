@@ -267,3 +267,28 @@ def test_markdown_export_and_print_page(client, responder, postmortem):
     page = client.get(url("print", postmortem.pk)).content.decode()
     assert "Checkout failed for 20 minutes." in page
     assert "postmortems.css" in page
+
+
+def test_my_account_lists_my_action_items_and_postmortems(client, responder, postmortem):
+    services.action_item_create(
+        incident=postmortem.incident, actor=responder, title="Add a canary", owner=responder
+    )
+    client.force_login(responder)
+    page = client.get(reverse("accounts:me")).content.decode()
+    assert 'id="my_postmortem_work"' in page
+    assert "Add a canary" in page
+    assert f"/postmortems/{postmortem.pk}/" in page
+
+
+def test_a_deleted_owner_shows_as_former_member(client, responder, postmortem):
+    from tests.factories import UserFactory
+
+    leaver = UserFactory(username="leaver")
+    services.action_item_create(
+        incident=postmortem.incident, actor=responder, title="Write the runbook", owner=leaver
+    )
+    leaver.delete()
+    client.force_login(responder)
+    page = client.get(url("actions")).content.decode()
+    assert "Write the runbook" in page
+    assert "former member" in page
