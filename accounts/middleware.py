@@ -8,11 +8,12 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import BACKEND_SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from accounts.oidc import BACKEND as OIDC_BACKEND
 from accounts.selectors import mfa_enabled, mfa_required
 from accounts.services import SEEN_AT, SIGNED_IN_AT
 from core import clock
@@ -48,7 +49,23 @@ class SessionLifetimeMiddleware:
 
 
 # Paths an administrator who must set up (or finish) two-factor sign-in may still open.
-MFA_EXEMPT_PREFIXES = ("/account/mfa/", "/login/", "/logout/", "/static/", "/healthz", "/readyz")
+MFA_EXEMPT_PREFIXES = (
+    "/account/mfa/",
+    "/login/",
+    "/logout/",
+    "/oidc/",
+    "/static/",
+    "/healthz",
+    "/readyz",
+)
+
+
+def _signed_in_with_sso(request: HttpRequest) -> bool:
+    """The identity provider asked for the second factor (FIREBELL_OIDC_SATISFIES_MFA)."""
+    return (
+        settings.FIREBELL_OIDC_SATISFIES_MFA
+        and request.session.get(BACKEND_SESSION_KEY) == OIDC_BACKEND
+    )
 
 
 class MfaRequiredMiddleware:
@@ -66,6 +83,7 @@ class MfaRequiredMiddleware:
             and user.is_authenticated
             and not request.path.startswith(MFA_EXEMPT_PREFIXES)
             and not user.is_verified()
+            and not _signed_in_with_sso(request)
             and mfa_required(user)
         ):
             return self._refuse(request, has_device=mfa_enabled(user))

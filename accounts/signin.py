@@ -5,11 +5,13 @@ FIREBELL_SIGNIN_LOCKOUT_MINUTES, FIREBELL_PROXY_COUNT (docs/security.md)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 # What API token failures are recorded as: there is no account name to count them under.
 API_TOKEN_CREDENTIALS = {"username": "(API token)", "firebell_kind": "api-token"}
@@ -36,6 +38,20 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def login_page_context(request: HttpRequest) -> dict[str, Any]:
+    """What the sign-in page shows besides the form: single sign-on, password sign-in, why the
+    last single sign-on failed."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    sso_url = reverse("oidc-signin")
+    return {
+        "sso_enabled": settings.OIDC_ENABLED,
+        "sso_label": settings.FIREBELL_OIDC_BUTTON_LABEL,
+        "sso_url": f"{sso_url}?{urlencode({'next': next_url})}" if next_url else sso_url,
+        "sso_failed": request.GET.get("sso") == "failed",
+        "password_signin": settings.FIREBELL_PASSWORD_SIGNIN,
+    }
+
+
 def lockout_message() -> str:
     minutes = settings.FIREBELL_SIGNIN_LOCKOUT_MINUTES
     return (
@@ -58,6 +74,7 @@ def signin_locked_out(
             "form": AuthenticationForm(request),
             "next": request.POST.get("next", ""),
             "locked_message": message,
+            **login_page_context(request),
         }
         response = render(request, "registration/login.html", context, status=429)
     response["Retry-After"] = retry_after

@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_protect
 from django_otp import login as otp_login
 
 from accounts import selectors, services
-from accounts.signin import signin_locked_out
+from accounts.signin import login_page_context, signin_locked_out
 from core import clock
 from core.ui import Form
 
@@ -32,6 +32,16 @@ PENDING_SECONDS = 300  # the password step is good for five minutes
 class SignInView(LoginView):
     template_name = "registration/login.html"
     template_engine = "jinja2"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), **login_page_context(self.request)}
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.FIREBELL_PASSWORD_SIGNIN:
+            context = self.get_context_data(form=self.get_form_class()(request))
+            context["locked_message"] = "Password sign-in is turned off: use single sign-on."
+            return render(request, self.template_name, context, status=403)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: Any) -> HttpResponse:
         user = form.get_user()

@@ -229,6 +229,60 @@ if FIREBELL_SIGNIN_FAILURE_LIMIT < 1 or FIREBELL_SIGNIN_LOCKOUT_MINUTES < 1:
 # --- Two-factor sign-in (django-otp, docs/security.md) ---
 FIREBELL_MFA_REQUIRED_FOR_ADMINS = _bool("FIREBELL_MFA_REQUIRED_FOR_ADMINS", True)
 OTP_TOTP_ISSUER = env.str("FIREBELL_MFA_ISSUER", default="Firebell")
+# --- Single sign-on: OpenID Connect (mozilla-django-oidc, accounts/oidc.py, docs/security.md) ---
+FIREBELL_OIDC_ISSUER = env.str("FIREBELL_OIDC_ISSUER", default="").rstrip("/")
+FIREBELL_OIDC_CLIENT_ID = env.str("FIREBELL_OIDC_CLIENT_ID", default="")
+FIREBELL_OIDC_CLIENT_SECRET = env.str("FIREBELL_OIDC_CLIENT_SECRET", default="")
+FIREBELL_OIDC_SCOPES = env.str("FIREBELL_OIDC_SCOPES", default="openid email profile")
+FIREBELL_OIDC_SIGN_ALGO = env.str("FIREBELL_OIDC_SIGN_ALGO", default="RS256")
+FIREBELL_OIDC_DEFAULT_GROUP = env.str("FIREBELL_OIDC_DEFAULT_GROUP", default="Viewer")
+FIREBELL_OIDC_GROUPS_CLAIM = env.str("FIREBELL_OIDC_GROUPS_CLAIM", default="groups")
+FIREBELL_OIDC_BUTTON_LABEL = env.str(
+    "FIREBELL_OIDC_BUTTON_LABEL", default="Sign in with single sign-on"
+)
+FIREBELL_OIDC_SATISFIES_MFA = _bool("FIREBELL_OIDC_SATISFIES_MFA", True)
+FIREBELL_PASSWORD_SIGNIN = _bool("FIREBELL_PASSWORD_SIGNIN", True)
+
+
+def _group_map(raw: str) -> dict[str, str]:
+    """`claim-value=Group,other=Group` → {"claim-value": "Group", ...}."""
+    mapping: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        value, equals, group = item.partition("=")
+        if not equals or not value.strip() or not group.strip():
+            raise ImproperlyConfigured(
+                f"FIREBELL_OIDC_GROUP_MAP item {item!r} is not claim-value=Group "
+                "(e.g. sre=Responder,incident-admins=Admin)."
+            )
+        mapping[value.strip()] = group.strip()
+    return mapping
+
+
+FIREBELL_OIDC_GROUP_MAP = _group_map(env.str("FIREBELL_OIDC_GROUP_MAP", default=""))
+OIDC_ENABLED = bool(FIREBELL_OIDC_ISSUER)
+if OIDC_ENABLED and not (FIREBELL_OIDC_CLIENT_ID and FIREBELL_OIDC_CLIENT_SECRET):
+    raise ImproperlyConfigured(
+        "FIREBELL_OIDC_ISSUER is set: set FIREBELL_OIDC_CLIENT_ID and FIREBELL_OIDC_CLIENT_SECRET "
+        "too (from the provider's client registration)."
+    )
+if not FIREBELL_PASSWORD_SIGNIN and not OIDC_ENABLED:
+    raise ImproperlyConfigured(
+        "FIREBELL_PASSWORD_SIGNIN=0 needs single sign-on (FIREBELL_OIDC_ISSUER): "
+        "nobody could sign in."
+    )
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "accounts.oidc.FirebellOIDCBackend"]
+OIDC_RP_CLIENT_ID = FIREBELL_OIDC_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = FIREBELL_OIDC_CLIENT_SECRET
+OIDC_RP_SIGN_ALGO = FIREBELL_OIDC_SIGN_ALGO
+OIDC_RP_SCOPES = FIREBELL_OIDC_SCOPES
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = 10
+OIDC_CREATE_USER = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc-callback"
+LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=failed"
+
 AXES_FAILURE_LIMIT = FIREBELL_SIGNIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=FIREBELL_SIGNIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = "accounts.signin.lockout_parameters"

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts.oidc import OidcCallbackView, OidcSignInView
 from accounts.signin_views import SignInView, admin_login, signin_verify
 from core import views as core_views
 
@@ -27,6 +28,8 @@ urlpatterns = [
     # Sign-in (accounts/signin_views.py): password, then a second factor for those who set it up.
     path("login/", SignInView.as_view(), name="login"),
     path("login/verify/", signin_verify, name="signin-verify"),
+    path("oidc/authenticate/", OidcSignInView.as_view(), name="oidc-signin"),
+    path("oidc/callback/", OidcCallbackView.as_view(), name="oidc-callback"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("ui/", include("core.urls")),
     path("", include("accounts.urls")),
