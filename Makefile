@@ -39,7 +39,8 @@ format: install
 # time printed in UTC instead of the viewer's zone fails: they take a minute or two.
 UI_TESTS := tests/core/test_ui.py tests/core/test_ui_pages.py tests/incidents/views \
 	tests/incidents/test_pages.py tests/oncall/test_pages.py tests/oncall/test_views.py \
-	tests/alerts/test_integrations_ui.py tests/postmortems/test_views.py
+	tests/alerts/test_integrations_ui.py tests/postmortems/test_views.py \
+	tests/moderation/test_views.py
 
 test: install lint
 	$(BIN)/pytest $(PYTEST_ARGS)
