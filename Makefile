@@ -40,7 +40,8 @@ format: install
 UI_TESTS := tests/core/test_ui.py tests/core/test_ui_pages.py tests/incidents/views \
 	tests/incidents/test_pages.py tests/oncall/test_pages.py tests/oncall/test_views.py \
 	tests/alerts/test_integrations_ui.py tests/postmortems/test_views.py \
-	tests/moderation/test_views.py
+	tests/moderation/test_views.py \
+	tests/checks/test_views.py tests/statuspage/test_public.py
 
 test: install lint
 	$(BIN)/pytest $(PYTEST_ARGS)

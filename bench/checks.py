@@ -1,7 +1,7 @@
 """Benchmark (not a test): health checks at scale and the public status page.
 
     .venv/bin/python bench/checks.py [--heartbeats 10000] [--http 1000] [--missed 100]
-        [--only checks,statuspage] [--requests 200]
+        [--pingers 4] [--only checks,statuspage] [--requests 200]
 
 Creates a throwaway PostgreSQL database (`--database`, default firebell_checks_bench on
 postgres://postgres@127.0.0.1:5432; dropped and re-created, never one of the project's own),
@@ -10,14 +10,14 @@ would run them), cache in Redis db 8:
 
 1. **Checks** — `--heartbeats` heartbeat checks (period 60 s, grace 30 s) and `--http` HTTP
    checks (interval 60 s, timeout 5 s) against a local threaded HTTP server, for `--minutes`
-   (default 3) of real time. A pinger thread pings every heartbeat once a minute through the ping
-   view (Django test client: URL routing, the view, the service, PostgreSQL), spread over the
-   minute; `--missed` of them stop after the first ping. Beat is a thread calling the same tasks
-   as beat's schedule: `heartbeats_sweep_task` every 2 s and `polls_dispatch_task` every 1 s,
-   whose claimed polls run on a pool of 8 threads (the workers). Reports: ping p50/p95 ms, each
-   missed check's detection lateness (flip to down, and its incident opened, after last ping +
-   period + grace; target ≤ 10 s), polls per minute, poll lateness after their scheduled time,
-   and the largest number of polls of one check in flight at once (must be 1).
+   (default 3) of real time. `--pingers` processes ping every heartbeat once a minute through
+   the ping view (Django test client: URL routing, the view, the service, PostgreSQL), spread
+   over the minute; `--missed` of them stop after the first ping. Beat is a thread calling the
+   same tasks as beat's schedule: `heartbeats_sweep_task` every 2 s and `polls_dispatch_task`
+   every 1 s, whose claimed polls run on a pool of 8 threads (the workers). Reports: ping
+   p50/p95 ms, each missed check's detection lateness (flip to down, and its incident opened,
+   after last ping + period + grace; target ≤ 10 s), polls per minute, poll lateness after their
+   scheduled time, and the largest number of polls of one check in flight at once (must be 1).
 2. **Status page** — 50 components in 5 groups linked to 50 services with 90 days of incidents
    (about 6 a day) and 20 maintenance windows; p50/p95 of `/status/` from the cache and
    uncached (cache cleared before each request), beside a bare Django view (`HttpResponse("ok")`
@@ -171,29 +171,45 @@ def run_checks(args: argparse.Namespace) -> None:
     poll_lateness: list[float] = []
     errors: list[str] = []
 
-    def pinger() -> None:
+    order = list(heartbeats)
+    random.shuffle(order)  # once: each check is then pinged every 60 s exactly
+    started = time.monotonic() + 1
+
+    def pinger(worker: int, results) -> None:
+        """One of `--pingers` processes: pings its share of the checks on their schedule."""
+        from django.db import connection as own_connection
+
         client = Client()
-        minute = 0
-        started = time.monotonic()
-        order = list(heartbeats)
-        random.shuffle(order)  # once: each check is then pinged every 60 s exactly
         spacing = 60 / len(order)
-        while not stop.is_set():
-            for index, (_pk, uuid) in enumerate(order):
-                if stop.is_set():
-                    break
+        times, lag, failed = [], 0.0, 0
+        minute = 0
+        while time.monotonic() < started + args.minutes * 60:
+            for index in range(worker, len(order), args.pingers):
+                _pk, uuid = order[index]
                 if minute > 0 and uuid in missed:
                     continue
                 due = started + minute * 60 + index * spacing
+                # At the end of the run, stop: pings still owed are counted as not sent.
+                if max(due, time.monotonic()) > started + args.minutes * 60:
+                    break
                 if (delay := due - time.monotonic()) > 0:
                     time.sleep(delay)
+                lag = max(lag, time.monotonic() - due)
                 t0 = time.perf_counter()
-                status = client.get(f"/ping/{uuid}").status_code
-                ping_times.append(time.perf_counter() - t0)
-                if status != 200:
-                    errors.append(f"ping {status}")
+                failed += client.get(f"/ping/{uuid}").status_code != 200
+                times.append(time.perf_counter() - t0)
             minute += 1
-        connection.close()
+        own_connection.close()
+        results.put((times, lag, failed))
+
+    import multiprocessing
+
+    connection.close()  # forked children must not share this process's connection
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    pingers = [context.Process(target=pinger, args=(n, results)) for n in range(args.pingers)]
+    for process in pingers:
+        process.start()
 
     pool = ThreadPoolExecutor(max_workers=8)
 
@@ -223,19 +239,34 @@ def run_checks(args: argparse.Namespace) -> None:
             time.sleep(max(0.0, 1 - (time.monotonic() - tick)))
         connection.close()
 
-    threads = [threading.Thread(target=pinger), threading.Thread(target=beat)]
+    threads = [threading.Thread(target=beat)]
+    beat_started = time.monotonic()
     for thread in threads:
         thread.start()
-    time.sleep(args.minutes * 60)
+    max_lag = 0.0
+    for _ in pingers:
+        times, lag, failed = results.get()
+        ping_times.extend(times)
+        max_lag = max(max_lag, lag)
+        errors.extend(["ping"] * failed)
+    for process in pingers:
+        process.join()
+    time.sleep(30)  # let the last deadlines pass and be swept
     stop.set()
     for thread in threads:
         thread.join()
     pool.shutdown(wait=True)
+    minutes = (time.monotonic() - beat_started) / 60
 
-    print(f"pings: {len(ping_times)} ({ms(ping_times)}), errors {len(errors)}")
+    wanted = args.heartbeats * args.minutes - args.missed * (args.minutes - 1)
+    print(
+        f"pings: {len(ping_times)} of about {wanted:.0f} scheduled by {args.pingers} processes "
+        f"({len(ping_times) / (args.minutes * 60):.0f}/s; {ms(ping_times)}), errors "
+        f"{len(errors)}; the pingers fell behind their schedule by up to {max_lag:.1f} s"
+    )
     late = []
     missing = 0
-    for check in Check.objects.filter(uuid__in=missed):
+    for check in Check.objects.filter(uuid__in=missed, last_ping_at__isnull=False):
         deadline = check.last_ping_at + check.period + check.grace
         flip = CheckFlip.objects.filter(health_check=check, new_status="down").first()
         if flip is None:
@@ -265,7 +296,7 @@ def run_checks(args: argparse.Namespace) -> None:
     lateness = sorted(poll_lateness)
     if lateness:
         print(
-            f"HTTP polls: {results} in {args.minutes} min ({results / args.minutes:.0f}/min for "
+            f"HTTP polls: {results} in {minutes:.1f} min ({results / minutes:.0f}/min for "
             f"{args.http} checks); lateness p50 {percentile(lateness, 0.5):.2f} s, p95 "
             f"{percentile(lateness, 0.95):.2f} s, max {lateness[-1]:.2f} s; one check's polls in "
             f"flight at once, most: {health.most_at_once}"
@@ -389,6 +420,7 @@ def main() -> None:
     parser.add_argument("--http", type=int, default=1_000)
     parser.add_argument("--missed", type=int, default=100)
     parser.add_argument("--minutes", type=float, default=3)
+    parser.add_argument("--pingers", type=int, default=4)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--only", default="checks,statuspage")
     args = parser.parse_args()

@@ -401,8 +401,11 @@ def _apply_outcome(check: Check, outcome: PollOutcome, now: datetime) -> None:
             _transition(check, CheckStatus.DOWN, now, outcome.message)
 
 
-def results_prune(*, keep_days: int = 90) -> int:
-    """Delete results older than `keep_days` (flips are kept: they are the history)."""
+def results_prune(*, keep_days: int = 3) -> int:
+    """Delete results older than `keep_days` (flips are kept: they are the history).
+
+    Three days: 10,000 checks pinging every minute write 14 million results a day, and the check
+    page shows only the last 50."""
     cutoff = clock.now() - timedelta(days=keep_days)
     deleted, _ = CheckResult.objects.filter(at__lt=cutoff).delete()
     return deleted

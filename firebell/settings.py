@@ -73,6 +73,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[]) or [PUBLIC_B
 FIREBELL_REQUIRE_SERVICES = _bool("FIREBELL_REQUIRE_SERVICES", False)
 # The public status page (docs/status-page.md): its title.
 FIREBELL_STATUS_PAGE_TITLE = env.str("FIREBELL_STATUS_PAGE_TITLE", default="Service status")
+# Optional host name that serves only the status page at its root (add it to ALLOWED_HOSTS).
+FIREBELL_STATUS_PAGE_HOST = env.str("FIREBELL_STATUS_PAGE_HOST", default="")
 # Status page subscribers: e-mails sent per second at most (one sender at a time).
 FIREBELL_STATUS_EMAILS_PER_SECOND = _int("FIREBELL_STATUS_EMAILS_PER_SECOND", 10)
 if FIREBELL_STATUS_EMAILS_PER_SECOND < 1:
@@ -133,6 +135,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before everything else: on the status page's own host name, only the status page answers.
+    "statuspage.middleware.StatusHostMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

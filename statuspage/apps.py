@@ -26,7 +26,13 @@ class StatuspageConfig(AppConfig):
             )
         )
         nav_links.register(
+            # The page is public; the link is for the people who work incidents.
             NavLink(
-                "statuspage", _("Status page"), "statuspage:page", "", ("statuspage",), order=80
+                "statuspage",
+                _("Status page"),
+                "statuspage:page",
+                "incidents.view_incident",
+                ("statuspage",),
+                order=80,
             )
         )

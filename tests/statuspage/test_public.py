@@ -187,3 +187,31 @@ def test_the_page_is_public_cacheable_answers_304_and_changes_after_an_update(
     third = public.get("/status/").content.decode()
     assert "Fixed." in third
     assert "status-incident resolved" in third
+
+
+def test_the_status_host_serves_only_the_status_page_at_its_root(client, settings, api_component):
+    settings.FIREBELL_STATUS_PAGE_HOST = "status.example.com"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "status.example.com"]
+    # A new client builds its handler, and so the middleware, with these settings.
+    public = Client(HTTP_HOST="status.example.com")
+    page = public.get("/")
+    assert page.status_code == 200
+    assert "Public API" in page.content.decode()
+    assert public.get("/api/summary.json").json()["components"][0]["name"] == "Public API"
+    assert public.get("/incidents/").status_code == 404
+    assert public.get("/admin/").status_code == 404
+    assert client.get("/status/").status_code == 200  # the usual host is unchanged
+
+
+def test_clean_days_are_drawn_as_runs_and_every_day_is_covered_once(api_component, declare):
+    day = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
+    with frozen_at(day):
+        incident = declare(rank=1)
+    with frozen_at(day + timedelta(hours=6)):
+        incident_services.incident_resolve(incident=incident, actor=None, source=Source.WEB)
+    view = selectors.status_summary(now=NOW).components[0]
+    bars = view.bars
+    assert [bar.css for bar in bars] == ["run-operational", "day-major_outage", "run-operational"]
+    assert sum(bar.days for bar in bars) == 90
+    assert bars[1].label == "2026-11-29: 75.0%, 360 min of outage"
+    assert bars[2].x == bars[1].x + 4
