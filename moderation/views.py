@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core import clock
 from core.errors import ConflictError, PermissionDeniedError, ValidationError
-from core.ui import form_error, render_page, safe_next, ui_view
+from core.ui import form_error, render_page, safe_next, screen_response, ui_view
 from moderation import pages, selectors
 from moderation.forms import BulkForm, CsvForm, DecisionForm, FilterForm, LiftForm
 from moderation.models import Action, Category, DeliveryStatus, ItemStatus
@@ -46,7 +46,10 @@ def _base(request: HttpRequest) -> dict:
 def overview(request: HttpRequest) -> HttpResponse:
     context = _base(request)
     context["queues"] = selectors.queue_overview(request.user)
-    return render_page(request, "moderation/overview.html", context)
+    # The table polls itself every 30 s (htmx): a poll gets the region alone.
+    return screen_response(
+        request, "moderation/overview.html", context, regions={"moderation_queues"}
+    )
 
 
 @require_POST

@@ -112,3 +112,23 @@ def test_the_openapi_document_lists_the_moderation_endpoints(moderator):
     schema = client_for(moderator).get("/api/schema/?format=json").json()
     assert "/api/v1/moderation/reports/" in schema["paths"]
     assert "/api/v1/moderation/items/{item_id}/decisions/" in schema["paths"]
+
+
+def test_the_platform_appeals_a_decision_once(moderator, platform_client):
+    item = open_item()
+    decision = (
+        client_for(moderator)
+        .post(
+            f"{P}/items/{item.pk}/decisions/", {"action": "warn", "message": "stop"}, format="json"
+        )
+        .json()
+    )
+    body = {"decision_id": decision["id"], "appeal_id": "a-1", "text": "I did nothing"}
+    first = platform_client.post(f"{P}/appeals/", body, format="json")
+    assert first.status_code == 201
+    again = platform_client.post(f"{P}/appeals/", body, format="json")
+    assert again.status_code == 200
+    assert again.json()["item_id"] == first.json()["item_id"]
+    assert Item.objects.get(pk=first.json()["item_id"]).appeal_of_id == decision["id"]
+    missing = platform_client.post(f"{P}/appeals/", {**body, "decision_id": 999999}, format="json")
+    assert_error(missing, 404, "decision_id")

@@ -179,3 +179,14 @@ def test_the_incident_page_shows_the_items_of_its_wave(moderator, admin_user):
     page = _client(admin_user).get(f"/incidents/{decision.incident.number}/").content.decode()
     assert 'id="incident_moderation"' in page
     assert f"/moderation/items/{item.pk}/" in page
+
+
+def test_the_queues_table_refreshes_itself_as_one_region(moderator):
+    open_item(category="violence")
+    response = _client(moderator).get(
+        "/moderation/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="moderation_queues"
+    )
+    html = response.content.decode()
+    assert html.startswith('<div class="table-wrap" id="moderation_queues"')
+    assert "Urgent" in html
+    assert "<html" not in html
