@@ -12,14 +12,16 @@ class PostmortemsConfig(AppConfig):
         from core.ui import AccountPanel, NavLink, account_panels, nav_links
         from incidents.events import timeline_event_recorded
         from incidents.extensions import (
+            BoardColumn,
             IncidentAction,
             IncidentBadges,
             IncidentPanel,
+            board_columns,
             incident_actions,
             incident_badges,
             incident_panels,
         )
-        from postmortems import models, pages, receivers
+        from postmortems import models, pages, receivers, selectors
         from postmortems.defaults import defaults_ensure_postmortems
 
         defaults_register(self, defaults_ensure_postmortems)
@@ -48,6 +50,11 @@ class PostmortemsConfig(AppConfig):
             )
         )
         incident_badges.register(IncidentBadges("postmortem_state", pages.postmortem_badges))
+        board_columns.register(
+            BoardColumn(
+                "postmortem_due", _("Post-mortem due"), selectors.postmortem_due_rows, order=50
+            )
+        )
         account_panels.register(
             AccountPanel("my_postmortem_work", "postmortems/my_work.html", pages.my_work_context)
         )

@@ -16,6 +16,7 @@ from django.db.models import Count, F, Q, QuerySet
 
 from core import clock
 from core.errors import NotFoundError, PermissionDeniedError
+from incidents import selectors as incident_selectors
 from incidents.models import Incident
 from postmortems.models import (
     ACTION_ITEM_OPEN_STATUSES,
@@ -312,3 +313,24 @@ def postmortems_of_person(*, user: AbstractBaseUser, limit: int = 50) -> list[Po
         .distinct()
         .order_by(F("due_at").asc(nulls_last=True), "id")[:limit]
     )
+
+
+BOARD_COLUMN_LIMIT = 30
+
+
+def postmortem_due_rows(user: AbstractBaseUser) -> list:
+    """The board's "Post-mortem due" column: incidents whose post-mortem is not published and
+    has a due time (they were resolved), soonest due first, as the board's rows."""
+    pending = (
+        Postmortem.objects.filter(due_at__isnull=False)
+        .exclude(status=PostmortemStatus.PUBLISHED)
+        .order_by("due_at", "id")
+        .values_list("incident_id", flat=True)[:BOARD_COLUMN_LIMIT]
+    )
+    ids = list(pending)
+    if not ids:
+        return []
+    rows = incident_selectors.incident_rows(user=user).filter(pk__in=ids)
+    order = {incident_id: position for position, incident_id in enumerate(ids)}
+    named = incident_selectors.incident_rows_named(list(rows))
+    return sorted(named, key=lambda row: order[row.pk])

@@ -292,3 +292,14 @@ def test_a_deleted_owner_shows_as_former_member(client, responder, postmortem):
     page = client.get(url("actions")).content.decode()
     assert "Write the runbook" in page
     assert "former member" in page
+
+
+def test_the_board_has_a_post_mortem_due_column(client, responder):
+    due = resolve(declare(responder, rank=1, title="Database failover"))
+    declare(responder, rank=3, title="Still open")  # the board shows columns with an open one
+    client.force_login(responder)
+    board = client.get(reverse("incidents:board")).content.decode()
+    column = board.split('class="board-column column-postmortem_due"', 1)[1]
+    assert "Post-mortem due" in column
+    assert f"#{due.number}</span> Database failover" in column
+    assert "Post-mortem: draft" in column
