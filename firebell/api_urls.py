@@ -6,5 +6,6 @@ urlpatterns = [
     path("", include("incidents.urls_api")),
     path("", include("postmortems.urls_api")),
     path("", include("alerts.urls_api")),
+    path("", include("checks.urls_api")),
     path("", include("moderation.urls_api")),
 ]
