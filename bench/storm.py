@@ -193,7 +193,7 @@ def main() -> None:
     worker = None
     n = args.requests
     try:
-        wait_for_http("127.0.0.1", args.port)
+        wait_for_http("127.0.0.1", args.port, 180)
         print(
             f"gunicorn 4 gthread x 2; celery prefork x 2 (when running); {args.connections} "
             f"keep-alive connections; logs in {logs}; pids: gunicorn {web.pid}",
