@@ -26,12 +26,12 @@ class StatuspageConfig(AppConfig):
             )
         )
         nav_links.register(
-            # The page is public; the link is for the people who work incidents.
+            # Staff see what the page shows and why (admins also change it); the page is public.
             NavLink(
                 "statuspage",
                 _("Status page"),
-                "statuspage:page",
-                "incidents.view_incident",
+                "statuspage:manage",
+                "statuspage.view_component",
                 ("statuspage",),
                 order=80,
             )

@@ -172,7 +172,9 @@ def maintenance_schedule(
     if not title.strip():
         raise ValidationError("Title: Required.", errors={"title": ["Required."]})
     if ends_at <= starts_at:
-        raise ValidationError("End: must be after the start.", errors={"ends_at": ["Too early."]})
+        raise ValidationError(
+            "End: must be after the start.", errors={"ends_at": ["Must be after the start."]}
+        )
     with transaction.atomic():
         maintenance = Maintenance.objects.create(
             title=title.strip(), body=body.strip(), starts_at=starts_at, ends_at=ends_at

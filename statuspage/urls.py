@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from statuspage import views
+from statuspage import manage, views
 
 app_name = "statuspage"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("status/subscribe", views.subscribe, name="subscribe"),
     path("status/subscribe/confirm/<str:token>", views.confirm, name="confirm"),
     path("status/unsubscribe/<str:token>", views.unsubscribe, name="unsubscribe"),
+    path("status/manage/", manage.manage, name="manage"),
+    path("status/manage/components/<int:pk>/state/", manage.component_state, name="state"),
     path("incidents/<int:number>/status-page/publish/", views.publish, name="publish"),
     path("incidents/<int:number>/status-page/update/", views.update, name="update"),
 ]
