@@ -32,8 +32,10 @@ def minutes(count: float) -> timedelta:
 
 @pytest.fixture(autouse=True)
 def _figures_never_cached(settings) -> None:
-    """Each test reads fresh figures (test_views.py switches the cache on where it tests it)."""
+    """Each test reads fresh figures (test_views.py switches the cache on where it tests it),
+    in UTC whatever TIME_ZONE the run has (the tests that read in Paris say so)."""
     settings.FIREBELL_INSIGHTS_CACHE_SECONDS = 0
+    settings.TIME_ZONE = "UTC"
 
 
 @dataclass
