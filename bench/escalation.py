@@ -224,8 +224,12 @@ def seed(delay_seconds: int) -> dict[str, object]:
     paging = policy(
         "Bench", [{"kind": "schedule", "schedule": schedule}, {"kind": "user", "user": users[1]}]
     )
+    from accounts.services import api_token_rotate
+
+    declarer = get_user_model().objects.create_superuser("bench-api", "api@bench.example")
     storm = policy("Storm", [{"kind": "schedule", "schedule": schedule}])
     return {
+        "api_key": api_token_rotate(declarer).key,
         "service": Service.objects.create(name="Bench", slug="bench", escalation_policy=paging),
         "storm_service": Service.objects.create(
             name="Storm", slug="storm", escalation_policy=storm
@@ -414,6 +418,163 @@ def run_storm(args: argparse.Namespace, seeded: dict, run: int, smtp: Path) -> N
     )
 
 
+def declare_through_api(port: int, api_key: str, title: str) -> tuple[int, float]:
+    """POST /api/v1/incidents/ (SEV-1 on the paged service); (incident number, 201 time)."""
+    body = json.dumps({"title": title, "severity": "SEV-1", "services": ["bench"]}).encode()
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    conn.request(
+        "POST",
+        "/api/v1/incidents/",
+        body,
+        {"Content-Type": "application/json", "Authorization": f"Token {api_key}"},
+    )
+    response = conn.getresponse()
+    answer = response.read()
+    accepted = time.time()
+    conn.close()
+    if response.status != 201:
+        raise RuntimeError(f"declaring answered {response.status}: {answer[:300]!r}")
+    return json.loads(answer)["number"], accepted
+
+
+def probe_pages(numbers: list[int]) -> list[tuple[int, int, float, float | None, int]]:
+    """(incident number, level, created, sent or None, page id) of the probes' escalation pages."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.number, p.level, extract(epoch FROM p.created_at),"
+            " extract(epoch FROM p.sent_at), p.id"
+            " FROM oncall_page p JOIN incidents_incident i ON i.id = p.incident_id"
+            " WHERE i.number = ANY(%s) AND p.purpose = 'escalation'",
+            [numbers],
+        )
+        return [
+            (number, level, float(created), None if sent is None else float(sent), pk)
+            for number, level, created, sent, pk in cursor.fetchall()
+        ]
+
+
+def probes_declared(args, seeded, label: str, keep_going: Callable[[int], bool]) -> dict:
+    """Declare incidents through the API at `--probe-rate`/s while `keep_going(n)`."""
+    declared: dict[int, float] = {}
+    started, n = time.monotonic(), 0
+    while keep_going(n):
+        pause = started + n / args.probe_rate - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        number, at = declare_through_api(args.port, seeded["api_key"], f"{label} probe {n}")
+        declared[number] = at
+        n += 1
+    return declared
+
+
+def probe_figures(args, declared: dict[int, float], smtp: Path) -> dict[str, list[float]]:
+    """Wait for the probes' level-1 and level-2 pages; first page and lateness, in seconds."""
+    numbers = list(declared)
+
+    def sent(level: int) -> int:
+        return sum(1 for p in probe_pages(numbers) if p[1] == level and p[3] is not None)
+
+    wait_for("probe level-1 pages", lambda: sent(1) >= len(numbers), args.settle_timeout, 0.5)
+    wait_for(
+        "probe level-2 pages",
+        lambda: sent(2) >= len(numbers),
+        args.delay + args.settle_timeout,
+        1.0,
+    )
+    time.sleep(1)  # the last e-mails' lines reach the stand-in's file
+    pages, mail = probe_pages(numbers), arrivals(smtp)
+    due = {number: created + args.delay for number, level, created, _, _ in pages if level == 1}
+    return {
+        "first_sent": [sent - declared[n] for n, lvl, _, sent, _ in pages if lvl == 1 and sent],
+        "first_mail": [
+            mail[pk] - declared[n] for n, lvl, *_, pk in pages if lvl == 1 and pk in mail
+        ],
+        "late_sent": [sent - due[n] for n, lvl, _, sent, _ in pages if lvl == 2 and sent],
+        "late_step": [created - due[n] for n, lvl, created, _, _ in pages if lvl == 2],
+    }
+
+
+def p99(values: list[float], expected: int) -> float:
+    ordered = sorted(values) + [float("inf")] * max(0, expected - len(values))
+    return percentile(ordered, 0.99) if ordered else float("nan")
+
+
+def run_burst(args: argparse.Namespace, seeded: dict, run: int, smtp: Path) -> None:
+    """(4) Incidents declared through the API, alone (the baseline) and while a burst of
+    `--burst` single-alert webhooks (one new incident each, each paging the on-call person) is
+    processed: first page and level-2 lateness of the declared incidents."""
+    load = uptime()
+    idle = probes_declared(args, seeded, f"idle {run}", lambda n: n < args.probes_idle)
+    idle_figures = probe_figures(args, idle, smtp)
+
+    integration_id, key = integration_new(seeded["storm_service"], f"burst-{run}")
+    bodies = [json.dumps(alert_body(f"b{run}-{n}", n)).encode() for n in range(args.burst)]
+    posted: dict[str, float] = {}
+
+    def post_all() -> None:
+        with ThreadPoolExecutor(args.burst_connections) as pool:
+            answers = list(pool.map(lambda b: post(args.port, f"/hooks/generic/{key}", b), bodies))
+        if {status for status, _ in answers} != {202}:
+            raise RuntimeError(f"burst answered {sorted({s for s, _ in answers})}")
+        posted["last"] = max(at for _, at in answers)
+
+    def grouped() -> int:
+        from alerts.models import Alert
+
+        return Alert.objects.filter(integration_id=integration_id, incident__isnull=False).count()
+
+    load_burst = uptime()
+    began = time.time()
+    poster = threading.Thread(target=post_all)
+    poster.start()
+    # Probes go on until every burst incident is paged (or the timeout): all the time the burst
+    # is processed, from intake through grouping to its own pages.
+    deadline = time.monotonic() + args.probe_seconds  # the probes are load too: bounded
+    marks: dict[str, float] = {}
+
+    def burst_going(n: int) -> bool:
+        if n % 4:
+            return True
+        if "grouped" not in marks and grouped() >= args.burst:
+            marks["grouped"] = time.time()
+        if sent_count(integration_id, 1) >= args.burst:
+            marks["paged"] = time.time()
+        return "paged" not in marks and time.monotonic() < deadline
+
+    busy = probes_declared(args, seeded, f"burst {run}", burst_going)
+    poster.join()
+    if "paged" not in marks:
+        wait_for("burst pages", lambda: sent_count(integration_id, 1) >= args.burst, 900, 1.0)
+        marks["paged"] = time.time()
+        if "grouped" not in marks:
+            marks["grouped"] = marks["paged"]  # at the latest
+    all_grouped, burst_paged = marks.get("grouped", float("nan")), marks.get("paged", float("nan"))
+    busy_figures = probe_figures(args, busy, smtp)
+    print(
+        f"run {run}: (4) burst of {args.burst} single-alert webhooks over "
+        f"{args.burst_connections} connections, posted in {posted['last'] - began:.1f} s; all "
+        f"grouped {all_grouped - posted['last']:.1f} s after the last 202; their "
+        f"{args.burst} level-1 pages sent {burst_paged - began:.1f} s after the first request; "
+        f"load before {load}, at the burst {load_burst}, after {uptime()}",
+        flush=True,
+    )
+    print(f"  {len(idle)} incidents declared through the API alone, {len(busy)} during the burst")
+    for name, label in (
+        ("first_sent", "first page: API 201 → Page.sent_at"),
+        ("first_mail", "first page: API 201 → e-mail at the stand-in"),
+        ("late_sent", "escalation lateness: level-2 Page.sent_at - due"),
+        ("late_step", "escalation lateness: level-2 step - due"),
+    ):
+        alone, during = idle_figures[name], busy_figures[name]
+        base, busy_p99 = p99(alone, len(idle)), p99(during, len(busy))
+        print(f"    {label}")
+        print("      alone:  " + summary("", alone, len(idle)).lstrip(": "))
+        print("      burst:  " + summary("", during, len(busy)).lstrip(": "))
+        print(f"      p99 during the burst / alone: {busy_p99 / base:.1f}x", flush=True)
+
+
 # --- Modes ------------------------------------------------------------------------------------
 
 
@@ -459,9 +620,16 @@ def live(args: argparse.Namespace) -> None:
              "--workers", str(args.web_workers)],
         )  # fmt: skip
         celery = [str(venv / "celery"), "-A", "firebell"]
+        # As in Procfile: a default worker and a paging worker of their own.
         processes.start(
             "worker",
-            [*celery, "worker", "--loglevel", "INFO", "--concurrency", str(args.concurrency),
+            [*celery, "worker", "-Q", "celery", "--loglevel", "INFO",
+             "--concurrency", str(args.concurrency), "--without-gossip", "--without-mingle"],
+        )  # fmt: skip
+        processes.start(
+            "paging",
+            [*celery, "worker", "-Q", "paging", "--hostname", "paging@%h", "--loglevel", "INFO",
+             "--concurrency", str(args.paging_concurrency), "--prefetch-multiplier", "1",
              "--without-gossip", "--without-mingle"],
         )  # fmt: skip
         processes.start(
@@ -488,6 +656,8 @@ def live(args: argparse.Namespace) -> None:
                 run_first_and_lateness(args, seeded, run, smtp_file)
             if args.storm:
                 run_storm(args, seeded, run, smtp_file)
+            if args.burst:
+                run_burst(args, seeded, run, smtp_file)
             processes.check()
     finally:
         processes.stop_all()
@@ -564,6 +734,14 @@ def main() -> None:
     parser.add_argument(
         "--settle-timeout", type=float, default=120.0, help="(1)+(2): wait after the last due"
     )
+    parser.add_argument("--burst", type=int, default=0, help="(4): webhooks at once; 0: skip")
+    parser.add_argument("--burst-connections", type=int, default=8)
+    parser.add_argument("--probes-idle", type=int, default=20, help="(4): baseline declarations")
+    parser.add_argument("--probe-rate", type=float, default=0.5, help="(4): declarations per s")
+    parser.add_argument(
+        "--probe-seconds", type=float, default=120.0, help="(4): declare during the burst at most"
+    )
+    parser.add_argument("--paging-concurrency", type=int, default=4, help="as in Procfile")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--web-workers", type=int, default=4, help="as in Procfile")

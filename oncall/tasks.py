@@ -26,7 +26,9 @@ def escalation_ack_timeout_task(incident_id: int) -> str:
 # Queues what is due; performs nothing itself (a slow step never delays the next tick).
 @shared_task(ignore_result=True, acks_late=True)
 def escalation_tick_task() -> str:
-    done = services.escalation_tick()
+    done = services.escalation_tick_alone()
+    if done is None:
+        return "skipped: the previous tick is still running"
     return ", ".join(f"{count} {what}" for what, count in done.items())
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F, Max, Q, QuerySet
 
@@ -459,6 +460,24 @@ def escalation_tick(*, limit: int = TICK_BATCH) -> dict[str, int]:
         ),
         "deliveries": pages_enqueue_due(limit=limit),
     }
+
+
+# Held (in the shared cache) while a tick runs: a tick slower than its interval — seconds on a
+# saturated host — would otherwise overlap the next one, and two ticks on the same rows take two
+# paging processes for the work of one. Expires by itself if its holder dies.
+TICK_RUNNING_KEY = "oncall:escalation-tick-running"
+TICK_RUNNING_SECONDS = 60
+
+
+def escalation_tick_alone(*, limit: int = TICK_BATCH) -> dict[str, int] | None:
+    """`escalation_tick`, unless another tick is still running (then None: the next one, a
+    second later, picks up whatever this one would have found)."""
+    if not cache.add(TICK_RUNNING_KEY, clock.now().isoformat(), TICK_RUNNING_SECONDS):
+        return None
+    try:
+        return escalation_tick(limit=limit)
+    finally:
+        cache.delete(TICK_RUNNING_KEY)
 
 
 def _enqueue_due(

@@ -275,3 +275,24 @@ def test_a_page_whose_lease_ran_out_is_queued_again_at_the_next_tick_not_after_t
     page = Page.objects.get()
     assert (page.status, page.attempts) == (PageStatus.SENT, 2)
     assert len(standins.emails_to(later)) == 1
+
+
+def test_a_tick_while_the_previous_one_still_runs_does_nothing_and_the_next_one_runs(standins, db):
+    from django.core.cache import cache
+
+    from oncall.services.escalation import TICK_RUNNING_KEY
+    from oncall.tasks import escalation_tick_task
+
+    second = person("otto-overlap")
+    declare(policy_of("Overlap", (5, [person("ola-first")]), (5, [second])))
+    standins.smtp.take()
+    cache.add(TICK_RUNNING_KEY, "a tick on another worker", 60)
+    try:
+        with clock.frozen_at(T0 + 6 * MIN), after_commit():
+            assert escalation_tick_task() == "skipped: the previous tick is still running"
+    finally:
+        cache.delete(TICK_RUNNING_KEY)
+    assert not Page.objects.filter(level=2).exists()
+    with clock.frozen_at(T0 + 6 * MIN), after_commit():
+        assert escalation_tick_task().startswith("1 steps")
+    assert len(standins.emails_to(second)) == 1
