@@ -3,6 +3,8 @@
     .venv/bin/python bench/escalation.py                       # 1,000 at 5/s + 10,000 at once
     .venv/bin/python bench/escalation.py --incidents 50 --storm 500 --delay 20   # a quick try
     .venv/bin/python bench/escalation.py --in-process 500      # the engine alone, no processes
+    .venv/bin/python bench/escalation.py --incidents 0 --storm 0 --burst 2000 --delay 10
+                                                               # (4) only: declared during a burst
 
 Creates a throwaway PostgreSQL database (`--database`, default firebell_bench_esc on
 postgres://postgres@127.0.0.1:5432; dropped and re-created, never one of the project's own),
@@ -28,9 +30,19 @@ db 7, cache Redis db 8: other benches and the tests use 0/1/5/6). Per run it mea
    over 4 connections (each alert its own incident), timed until every level-1 page is sent
    and every e-mail has arrived.
 
-Every process it starts runs in its own session and is stopped at the end, also on Ctrl-C,
-SIGTERM or an error. Prints the load average (`uptime`) with each figure: the machine may be
-shared. Logs and the stand-in's file go to `--logs`.
+4. **paging during a burst** (`--burst N`) — incidents declared through the API
+   (`POST /api/v1/incidents/`, SEV-1 on the paged service, at `--probe-rate` per second): first
+   `--probes-idle` of them with nothing else going on (the baseline), then while `--burst`
+   single-alert webhooks (one new incident each, each paging the on-call person) are posted over
+   `--burst-connections` and processed, until the burst's pages are all sent or
+   `--probe-seconds` passed; per declared incident, first page (the 201 → level-1 `sent_at` and
+   e-mail) and level-2 lateness, printed alone and during the burst with the p99 ratio.
+
+The workers are started as in Procfile: a default worker (`-Q celery`) and a paging worker
+(`-Q paging`, `--paging-concurrency`, prefetch 1). Every process it starts runs in its own
+session and is stopped at the end, also on Ctrl-C, SIGTERM or an error. Prints the load average
+(`uptime`) with each figure: the machine may be shared. Logs and the stand-in's file go to
+`--logs`.
 """
 
 from __future__ import annotations
