@@ -18,9 +18,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from alerts import selectors, services
-from alerts.models import AlertDelivery, DeliveryStatus, Integration, IntegrationKind
+from alerts.models import AlertDelivery, AlertStatus, DeliveryStatus, Integration, IntegrationKind
 from core import clock
-from core.api import ERROR_RESPONSES, ApiView, ErrorSerializer, InputSerializer, QuerySerializer
+from core.api import (
+    ERROR_RESPONSES,
+    ApiView,
+    CommaListField,
+    ErrorSerializer,
+    InputSerializer,
+    QuerySerializer,
+    paginate,
+    paginated,
+)
 from core.api import query_params_parse as _query
 from core.errors import PermissionDeniedError, ValidationError
 from incidents.api.serializers import (
@@ -29,6 +38,7 @@ from incidents.api.serializers import (
     SeveritySummaryOutputSerializer,
 )
 from incidents.models import Service
+from incidents.selectors import incident_get_for_user
 
 TAG = "integrations"
 WRITE_ERRORS = {**ERROR_RESPONSES, 409: ErrorSerializer}
@@ -346,3 +356,96 @@ class IntegrationDeliveriesApi(ApiView):
         limit = _query(DeliveryQuerySerializer, request)["limit"]
         deliveries = selectors.integration_delivery_list(integration=integration, limit=limit)
         return Response(DeliveryOutputSerializer(deliveries, many=True).data)
+
+
+# --- Alerts ------------------------------------------------------------------------------------
+
+
+class AlertOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    status = serializers.CharField(help_text="firing or resolved")
+    severity = serializers.CharField(source="severity.name")
+    source = serializers.CharField()
+    fingerprint = serializers.CharField()
+    group_key = serializers.CharField()
+    labels = serializers.DictField(child=serializers.CharField())
+    annotations = serializers.DictField(child=serializers.CharField())
+    links = serializers.SerializerMethodField()
+    integration = serializers.SerializerMethodField()
+    incident = serializers.IntegerField(source="incident.number", allow_null=True, default=None)
+    starts_at = serializers.DateTimeField(allow_null=True)
+    ends_at = serializers.DateTimeField(allow_null=True)
+    first_seen_at = serializers.DateTimeField()
+    last_seen_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    delivery_count = serializers.IntegerField()
+
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"href": {"type": "string"}, "text": {"type": "string"}},
+            },
+        }
+    )
+    def get_links(self, alert) -> list[dict[str, str]]:
+        """Its links and link annotations (runbook_url…), http(s) only."""
+        return [
+            {"href": link["href"], "text": link["text"]}
+            for link in selectors.alert_web_links(alert)
+        ]
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "name": {"type": "string"},
+                "service": {"type": "string"},
+            },
+        }
+    )
+    def get_integration(self, alert) -> dict[str, Any]:
+        integration = alert.integration
+        return {"id": integration.pk, "name": integration.name, "service": integration.service.slug}
+
+
+class AlertListQuerySerializer(QuerySerializer):
+    status = CommaListField(
+        child=serializers.ChoiceField(choices=AlertStatus.choices), required=False
+    )
+    integration = CommaListField(child=serializers.IntegerField(min_value=1), required=False)
+    service = CommaListField(child=serializers.SlugField(max_length=120), required=False)
+    severity = CommaListField(child=serializers.CharField(max_length=20), required=False)
+    incident = serializers.IntegerField(min_value=1, required=False)
+    seen_after = serializers.DateTimeField(required=False, help_text="Last seen at or after.")
+    seen_before = serializers.DateTimeField(required=False, help_text="Last seen before.")
+
+
+class AlertListApi(ApiView):
+    @extend_schema(
+        tags=["alerts"],
+        summary="Alerts, last seen first, with filters",
+        operation_id="v1_alerts_list",
+        parameters=[AlertListQuerySerializer],
+        responses={200: paginated(AlertOutputSerializer), **ERROR_RESPONSES},
+    )
+    def get(self, request: Request) -> Response:
+        filters = _query(AlertListQuerySerializer, request)
+        alerts = selectors.alert_list(user=request.user, **filters)
+        return paginate(request, self, alerts, AlertOutputSerializer)
+
+
+class IncidentAlertsApi(ApiView):
+    @extend_schema(
+        tags=["alerts"],
+        summary="The alerts of an incident, firing first",
+        operation_id="v1_incident_alerts_list",
+        responses={200: paginated(AlertOutputSerializer), **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, number: int) -> Response:
+        incident = incident_get_for_user(user=request.user, number=number)
+        return paginate(request, self, selectors.incident_alerts(incident), AlertOutputSerializer)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
 from alerts.models import Alert, AlertDelivery, Integration, intake_key_hash
-from core.errors import NotFoundError
+from core.errors import NotFoundError, PermissionDeniedError
+from incidents.selectors import user_can_view_incidents
 
 RECENT_DELIVERIES = 50
 INCIDENT_ALERTS_SHOWN = 100
@@ -75,6 +78,11 @@ def incident_alert_list(incident) -> list[Alert]:
         labels = alert.labels if isinstance(alert.labels, dict) else {}
         alert.label_pairs = sorted(labels.items())[:ALERT_LABELS_SHOWN]
     return alerts
+
+
+def alert_web_links(alert: Alert) -> list[dict[str, str]]:
+    """An alert's links and link annotations, http(s) only (safe in an href)."""
+    return _web_links(alert.links, alert.annotations)
 
 
 def incident_alerts_panel(page) -> dict[str, list]:
@@ -186,3 +194,48 @@ def integration_delivery_list(
 
 def incident_alert_count(incident) -> int:
     return Alert.objects.filter(incident=incident).count()
+
+
+# --- Alerts in the API ---------------------------------------------------------------------------
+
+
+def alert_list(
+    *,
+    user: AbstractBaseUser,
+    status: list[str] | None = None,
+    integration: list[int] | None = None,
+    service: list[str] | None = None,
+    severity: list[str] | None = None,
+    incident: int | None = None,
+    seen_after: datetime | None = None,
+    seen_before: datetime | None = None,
+) -> QuerySet:
+    """Alerts newest first (by last seen), filtered; needs the permission to see incidents (an
+    alert says what is broken) or integrations. Each filter narrows; a list means "any of"."""
+    if not (user_can_view_incidents(user) or user_can_view_integrations(user)):
+        raise PermissionDeniedError("You do not have permission to see alerts.")
+    alerts = Alert.objects.select_related("integration__service", "severity", "incident")
+    if status:
+        alerts = alerts.filter(status__in=status)
+    if integration:
+        alerts = alerts.filter(integration_id__in=integration)
+    if service:
+        alerts = alerts.filter(integration__service__slug__in=service)
+    if severity:
+        alerts = alerts.filter(severity__name__in=severity)
+    if incident is not None:
+        alerts = alerts.filter(incident__number=incident)
+    if seen_after is not None:
+        alerts = alerts.filter(last_seen_at__gte=seen_after)
+    if seen_before is not None:
+        alerts = alerts.filter(last_seen_at__lt=seen_before)
+    return alerts.order_by("-last_seen_at", "-id")
+
+
+def incident_alerts(incident) -> QuerySet:
+    """Every alert of an incident, firing first, newest first (the incident page shows 100)."""
+    return (
+        Alert.objects.filter(incident=incident)
+        .select_related("integration__service", "severity", "incident")
+        .order_by("status", "-last_seen_at", "-id")
+    )

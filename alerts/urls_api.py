@@ -22,4 +22,10 @@ urlpatterns = [
         api.IntegrationDeliveriesApi.as_view(),
         name="api-integration-deliveries",
     ),
+    path("alerts/", api.AlertListApi.as_view(), name="api-alert-list"),
+    path(
+        "incidents/<int:number>/alerts/",
+        api.IncidentAlertsApi.as_view(),
+        name="api-incident-alerts",
+    ),
 ]

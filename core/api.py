@@ -6,7 +6,7 @@ Errors look like `{"message": "what went wrong", "errors": {"field": ["reason", 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from auditlog.context import auditlog_value
@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import DomainError
+from core.errors import ValidationError as DomainValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +103,24 @@ class ApiView(APIView):
 
     required_permissions: ClassVar[dict[str, tuple[str, str]]] = {}
 
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        # A GET whose view read no query parameter (neither `query_params_parse` nor
+        # `paginate` checked them) must not have been sent any: `?search=` on a list without
+        # search answers 400 instead of everything. Reads have no side effects, so refusing
+        # after the handler ran changes nothing.
+        if (
+            request.method == "GET"
+            and response.status_code < 400
+            and not getattr(request, _CHECKED_ATTRIBUTE, False)
+        ):
+            try:
+                query_params_check(request, ())
+            except DomainError as error:
+                response = self.handle_exception(error)
+        return super().finalize_response(request, response, *args, **kwargs)
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # authenticates, then checks permissions
         _auditlog_actor_set(request.user)
@@ -131,7 +150,8 @@ class InputSerializer(serializers.Serializer):
 
 
 class QuerySerializer(serializers.Serializer):
-    """Base for query-string parameters: unknown parameters are ignored, bad values are a 400."""
+    """Base for query-string parameters: bad values are a 400, and so are unknown parameters
+    (`query_params_parse`), naming the allowed ones."""
 
     def create(self, validated_data: Any) -> Any:  # pragma: no cover - input only
         raise NotImplementedError
@@ -140,8 +160,35 @@ class QuerySerializer(serializers.Serializer):
         raise NotImplementedError
 
 
+PAGINATION_PARAMS = ("page", "page_size")
+_ALLOWED_ATTRIBUTE = "_firebell_query_params"
+_CHECKED_ATTRIBUTE = "_firebell_query_checked"
+
+
+def query_params_check(request: Request, allowed: Iterable[str]) -> None:
+    """Refuse a query string with a parameter the endpoint does not know (`?search=` on a list
+    that has no search would otherwise answer everything, as if it had filtered): a 400 naming
+    the unknown parameters and the allowed ones. Called for every list endpoint by
+    `query_params_parse` and `paginate`, so no endpoint has to remember it."""
+    setattr(request, _CHECKED_ATTRIBUTE, True)
+    known = {*allowed, *PAGINATION_PARAMS}
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        names = ", ".join(unknown)
+        allowed_names = ", ".join(sorted(known))
+        raise DomainValidationError(
+            f"Unknown query parameter{'s' if len(unknown) > 1 else ''}: {names}. "
+            f"Allowed: {allowed_names}.",
+            errors={name: [f"Unknown parameter. Allowed: {allowed_names}."] for name in unknown},
+        )
+
+
 def query_params_parse(serializer_class: type[serializers.Serializer], request: Request) -> dict:
-    """Validate the query string with `serializer_class`; a bad value raises a 400 naming it."""
+    """Validate the query string with `serializer_class`; a bad value raises a 400 naming it, an
+    unknown parameter a 400 naming the allowed ones."""
+    allowed = tuple(serializer_class().fields)
+    setattr(request, _ALLOWED_ATTRIBUTE, allowed)
+    query_params_check(request, allowed)
     serializer = serializer_class(data=request.query_params)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
@@ -223,6 +270,7 @@ def paginate(
 ) -> Response:
     """One page of `queryset`, serialized; runs a fixed number of queries (count + rows + the
     queryset's prefetches)."""
+    query_params_check(request, getattr(request, _ALLOWED_ATTRIBUTE, ()))
     paginator = ApiPagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)

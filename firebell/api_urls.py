@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("postmortems.urls_api")),
     path("", include("alerts.urls_api")),
     path("", include("checks.urls_api")),
+    path("", include("oncall.urls_api")),
     path("", include("moderation.urls_api")),
 ]

@@ -23,6 +23,7 @@ from core.api import (
     QuerySerializer,
     paginate,
     paginated,
+    query_params_check,
     query_params_parse,
 )
 from moderation import selectors
@@ -489,6 +490,7 @@ class DeliveryListApi(ApiView):
         responses={200: ModerationDeliveryOutputSerializer(many=True), **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
+        query_params_check(request, ("status",))
         rows = selectors.deliveries_recent(
             request.user, status=request.query_params.get("status", "")
         )

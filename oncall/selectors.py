@@ -475,3 +475,61 @@ def incident_escalation_summary(incident: Incident) -> EscalationSummary | None:
 def schedule_choices() -> list[tuple[str, str]]:
     """(slug, name) of every schedule, by name: where an incident can be reassigned to."""
     return list(Schedule.objects.order_by("name").values_list("slug", "name"))
+
+
+@dataclass(frozen=True)
+class OnCallAt:
+    """Who is on call for `schedule` at a moment: the shift of the final line holding it."""
+
+    schedule: Schedule
+    user: AbstractBaseUser | None
+    layer: int | None  # None with an override (or nobody)
+    is_override: bool
+    since: datetime | None
+    until: datetime | None  # None: nobody takes over within 14 days
+
+
+def oncall_at_all(*, actor: AbstractBaseUser, at: datetime | None = None) -> list[OnCallAt]:
+    """Every schedule with who is on call at `at` (default now), and from when until when."""
+    _require_view(actor)
+    at = at or clock.now()
+    rows = []
+    for schedule in Schedule.objects.prefetch_related("rotations__participants"):
+        start, end = at - timedelta(days=UPCOMING_DAYS), at + timedelta(days=UPCOMING_DAYS)
+        shifts = scheduling.final_shifts(schedule_spec(schedule, start=start, end=end), start, end)
+        current = next((s for s in shifts if s.start_at <= at < s.end_at), None)
+        rows.append((schedule, current))
+    users = get_user_model().objects.in_bulk({c.user_id for _, c in rows if c})
+    return [
+        OnCallAt(
+            schedule,
+            users.get(current.user_id) if current else None,
+            current.layer if current else None,
+            bool(current and current.layer is None),
+            current.start_at if current else None,
+            current.end_at if current and current.end_at < end_of(at) else None,
+        )
+        for schedule, current in rows
+    ]
+
+
+def end_of(at: datetime) -> datetime:
+    """The end of the window `oncall_at_all` looks at: a shift reaching it has no known end."""
+    return at + timedelta(days=UPCOMING_DAYS)
+
+
+def schedule_list(*, actor: AbstractBaseUser) -> QuerySet[Schedule]:
+    _require_view(actor)
+    return Schedule.objects.prefetch_related("rotations__participants__user").order_by("name")
+
+
+def schedule_overrides(
+    schedule: Schedule, *, after: datetime | None = None, before: datetime | None = None
+) -> QuerySet[Override]:
+    """Overrides of `schedule` that end after `after` and start before `before`, by start."""
+    overrides = schedule.overrides.select_related("user", "created_by")
+    if after is not None:
+        overrides = overrides.filter(end_at__gt=after)
+    if before is not None:
+        overrides = overrides.filter(start_at__lt=before)
+    return overrides.order_by("start_at", "id")

@@ -261,10 +261,13 @@ def test_a_bad_filter_value_is_a_400_naming_the_parameter(responder, params, fie
     assert_error(client_for(responder).get(LIST, params), 400, field)
 
 
-def test_unknown_query_parameters_and_empty_values_are_ignored(responder):
+def test_unknown_query_parameters_are_refused_and_empty_values_ignored(responder):
     declare(responder)
     client = client_for(responder)
-    assert numbers(client.get(LIST, {"colour": "blue"})) == [1]
+    refused = client.get(LIST, {"colour": "blue"})  # issue 11: never "everything" silently
+    assert refused.status_code == 400
+    assert "colour" in refused.json()["errors"]
+    assert "Allowed: created_after, created_before" in refused.json()["message"]
     assert numbers(client.get(f"{LIST}?q=&status=&severity=&service=&created_after=")) == [1]
 
 
