@@ -97,3 +97,15 @@ class MfaRequiredMiddleware:
             logout(request)
             return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
         return redirect(f"{reverse('accounts:mfa')}?{urlencode({'next': request.get_full_path()})}")
+
+
+class PermissionsPolicyMiddleware:
+    """`Permissions-Policy` on every response (settings.FIREBELL_PERMISSIONS_POLICY)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.FIREBELL_PERMISSIONS_POLICY)
+        return response

@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     "core",
     "accounts",
     "incidents",
@@ -135,6 +136,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (django-csp) and Permissions-Policy on every response.
+    "csp.middleware.CSPMiddleware",
+    "accounts.middleware.PermissionsPolicyMiddleware",
     # Before everything else: on the status page's own host name, only the status page answers.
     "statuspage.middleware.StatusHostMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -343,6 +347,37 @@ SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = 31_536_000 if _bool("SECURE_HSTS", False) else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Content-Security-Policy (django-csp, docs/security.md): scripts and styles from our own origin
+# only — no inline <script>, no on*= handlers, no style="" attributes, no eval (htmx's allowEval
+# is off, base.html). FIREBELL_CSP_REPORT_ONLY=1 sends it as Content-Security-Policy-Report-Only
+# (browsers report, nothing is blocked) to try it on an installation first.
+FIREBELL_CSP_REPORT_ONLY = _bool("FIREBELL_CSP_REPORT_ONLY", False)
+FIREBELL_CSP_REPORT_URI = env.str("FIREBELL_CSP_REPORT_URI", default="/csp-report/")
+_csp = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        **({"report-uri": [FIREBELL_CSP_REPORT_URI]} if FIREBELL_CSP_REPORT_URI else {}),
+    }
+}
+CONTENT_SECURITY_POLICY = None if FIREBELL_CSP_REPORT_ONLY else _csp
+CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp if FIREBELL_CSP_REPORT_ONLY else None
+# Features no page of Firebell uses are switched off for it and anything it embeds; the copy
+# buttons use the clipboard of their own page.
+FIREBELL_PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), "
+    "clipboard-read=(self), clipboard-write=(self), fullscreen=(self)"
+)
 
 # --- REST API ---
 REST_FRAMEWORK = {

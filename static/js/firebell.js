@@ -172,4 +172,40 @@
       flash("");
     }
   });
+
+  /* Regions that refresh when another region announces a change (CSP-safe: no trigger filters).
+     An element with data-refresh-on="incident-changed" is sent a `refresh` event whenever that
+     event reaches the document, unless it is the region that changed (detail.region) or its
+     guard says the person is busy in it: data-refresh-guard="idle" (focus inside, an open
+     <details>) or "pristine" (someone typed into its form). */
+  function refreshListeners(eventName) {
+    document.addEventListener(eventName, function (event) {
+      var origin = event.detail && event.detail.region;
+      var selector = "[data-refresh-on~='" + eventName + "']";
+      Array.prototype.forEach.call(document.querySelectorAll(selector), function (element) {
+        if (element.id && element.id === origin) return;
+        var guard = element.getAttribute("data-refresh-guard");
+        if (guard === "idle" && !window.firebellIdle(element.id)) return;
+        if (guard === "pristine" && !window.firebellPristine(element.id)) return;
+        htmx.trigger(element, "refresh");
+      });
+    });
+  }
+  refreshListeners("incident-changed");
+  refreshListeners("integration-changed");
+
+  /* The incident page's watcher asks the server to sync (sync=1) when it refreshes because
+     something changed, not on its 5-second poll. */
+  document.addEventListener("htmx:configRequest", function (event) {
+    var element = event.detail.elt;
+    if (!element || !element.hasAttribute || !element.hasAttribute("data-refresh-sync")) return;
+    var trigger = event.detail.triggeringEvent;
+    event.detail.parameters.sync = trigger && trigger.type === "refresh" ? 1 : 0;
+  });
+
+  /* <form data-confirm="Question?">: ask before submitting (the CSP-safe onsubmit=confirm()). */
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest ? event.target.closest("form[data-confirm]") : null;
+    if (form && !window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+  }, true);
 })();

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -33,6 +33,26 @@ expect.set_options(timeout=30_000)
 def _needs_chromium() -> None:
     if not CHROMIUM.exists():
         pytest.skip("browser tests need /usr/bin/chromium (apt-get install -y chromium)")
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request: pytest.FixtureRequest) -> Iterator[list[str]]:
+    """Every browser test runs under the real Content-Security-Policy, and fails if Chromium
+    reports a violation (it logs each one to the console as an error, before any event a page
+    script could miss). Tests that use no page pay nothing."""
+    if "page" not in request.fixturenames:
+        yield []
+        return
+    page = request.getfixturevalue("page")
+    violations: list[str] = []
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            violations.append(message.text)
+
+    page.on("console", on_console)
+    yield violations
+    assert not violations, f"Chromium reported CSP violations: {violations}"
 
 
 @pytest.fixture(scope="session")
