@@ -26,6 +26,7 @@ from postmortems.models import (
     PostmortemSection,
     PostmortemStatus,
     TimelineEntry,
+    is_overdue_condition,
 )
 
 VIEW_PERMISSION = "postmortems.view_postmortem"
@@ -109,11 +110,6 @@ class PostmortemFilters:
     text: str = ""
 
 
-def _overdue_q(now: datetime) -> Q:
-    # The same rule as postmortems.models.is_overdue, as a query.
-    return Q(due_at__lte=now) & ~Q(status=PostmortemStatus.PUBLISHED)
-
-
 def postmortem_list(
     *, user: AbstractBaseUser, filters: PostmortemFilters | None = None
 ) -> QuerySet:
@@ -135,7 +131,7 @@ def postmortem_list(
     if filters.owner_usernames:
         queryset = queryset.filter(owner__username__in=filters.owner_usernames)
     if filters.overdue:
-        queryset = queryset.filter(_overdue_q(clock.now()))
+        queryset = queryset.filter(is_overdue_condition(now=clock.now()))
     if filters.text.strip():
         queryset = queryset.filter(_text_q(filters.text.strip()))
     return queryset.order_by("-created_at", "-id")
@@ -206,7 +202,7 @@ def postmortem_outcomes(*, since: datetime | None = None, until: datetime | None
     return queryset.aggregate(
         on_time=Count("pk", filter=published & Q(published_at__lte=F("due_at"))),
         late=Count("pk", filter=published & Q(published_at__gt=F("due_at"))),
-        overdue=Count("pk", filter=~published & Q(due_at__lte=now)),
+        overdue=Count("pk", filter=is_overdue_condition(now=now)),
         pending=Count("pk", filter=~published & Q(due_at__gt=now)),
     )
 
