@@ -41,7 +41,8 @@ UI_TESTS := tests/core/test_ui.py tests/core/test_ui_pages.py tests/incidents/vi
 	tests/incidents/test_pages.py tests/oncall/test_pages.py tests/oncall/test_views.py \
 	tests/alerts/test_integrations_ui.py tests/postmortems/test_views.py \
 	tests/moderation/test_views.py \
-	tests/checks/test_views.py tests/statuspage/test_public.py
+	tests/checks/test_views.py tests/statuspage/test_public.py \
+	tests/setup tests/inbox tests/oncall/test_schedule_setup.py
 
 test: install lint
 	$(BIN)/pytest $(PYTEST_ARGS)
