@@ -25,7 +25,9 @@ setup: install
 run: setup
 	@echo "Firebell: http://127.0.0.1:$${FIREBELL_PORT:-8000}  (API docs: /api/docs/)"
 	@echo "/readyz turns 200 once the worker's first heartbeat arrives (~15 s). Ctrl-C stops all."
-	DEBUG=$${DEBUG:-1} $(BIN)/honcho start -f Procfile.dev
+	@# Links, intake URLs and the integration page's test curl must name the port actually served.
+	DEBUG=$${DEBUG:-1} PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$${FIREBELL_PORT:-8000}} \
+	  $(BIN)/honcho start -f Procfile.dev
 
 lint: install
 	$(BIN)/ruff check .

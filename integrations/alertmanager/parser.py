@@ -48,6 +48,7 @@ def group_title(
     common_annotations: dict[str, str],
     *,
     truncated: int = 0,
+    fallback: str = "Alert",
 ) -> str:
     """An incident's title for an Alertmanager group: the group's name, plus the summary when
     every alert of the group shares it (`HighErrorRate: Error rate above 5%`).
@@ -61,7 +62,7 @@ def group_title(
     summary = "" if truncated else common_annotations.get("summary", "").strip()
     if name and summary and name not in summary:
         return f"{name}: {summary}"
-    return summary or name or "Alert"
+    return summary or name or fallback
 
 
 def parse_alert(
@@ -117,8 +118,11 @@ def parse_group(payload: Any, *, title: str = "") -> list[tuple[dict[str, Any], 
     truncated = payload.get("truncatedAlerts")
     truncated = truncated if isinstance(truncated, int) and truncated > 0 else 0
     receiver = optional_string(payload, "receiver", "receiver", max_length=255)
+    # No group labels or common annotations (a hand-written test alert, the integration page's
+    # curl): nothing names the group, so each alert's own alertname does (parse_alert), rather
+    # than the placeholder "Alert".
     common_title = title or group_title(
-        group_labels, common_labels, common_annotations, truncated=truncated
+        group_labels, common_labels, common_annotations, truncated=truncated, fallback=""
     )
     return [
         (

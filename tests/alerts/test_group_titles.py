@@ -103,3 +103,24 @@ def test_the_runbook_and_other_link_annotations_show_on_the_incident(
     assert ">Dashboard</a>" in runbooks
     assert runbooks.count("high-error-rate") == 1  # once for the group, not once per alert
     assert "javascript:" not in panel
+
+
+def test_a_bare_alert_without_group_labels_is_named_after_its_alertname():
+    """The integration page's test curl sends no groupLabels/commonAnnotations: the incident
+    was titled "Alert"; it is named after the alert."""
+    body = {
+        "version": "4",
+        "status": "firing",
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": {"alertname": "FirebellTest", "severity": "warning"},
+                "annotations": {"summary": "Test alert from Firebell's setup page"},
+            }
+        ],
+    }
+    assert [signal.group_title for signal in parse(body)] == ["FirebellTest"]
+    body["alerts"][0]["labels"] = {"severity": "warning"}
+    assert [signal.group_title for signal in parse(body)] == [
+        "Test alert from Firebell's setup page"
+    ]
