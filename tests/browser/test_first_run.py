@@ -154,3 +154,42 @@ def test_the_incident_page_fits_a_phone(page: Page, live_server, defaults):
     )
     assert heights
     assert min(heights) >= 44, heights
+
+
+NOTIFICATION_STUB = """
+window.__notes = [];
+window.Notification = function (title, options) {
+  window.__notes.push(title + " | " + (options && options.body));
+  this.addEventListener = function () {};
+};
+window.Notification.permission = "granted";
+window.Notification.requestPermission = function () { return Promise.resolve("granted"); };
+"""
+
+
+def test_a_new_page_shows_one_browser_notification_where_the_person_allowed_them(
+    page: Page, live_server, defaults
+):
+    from tests.oncall.conftest import declare, policy_of
+
+    password = admin_ensure()
+    admin = get_user_model().objects.get(username="admin")
+    declare(policy_of("Fresh", (5, [admin])), title="Checkout down")
+    # Chromium's real notifications need a desktop; a stand-in records what firebell.js asks.
+    page.add_init_script(NOTIFICATION_STUB)
+    sign_in(page, live_server.url, "admin", password)
+    expect(page.locator("#inbox_bell .bell-count")).to_have_text("1")
+    page.wait_for_function("window.__notes.length > 0")
+    notes = page.evaluate("window.__notes")
+    assert len(notes) == 1
+    assert "#1 Checkout down" in notes[0]
+    page.reload()
+    expect(page.locator("#inbox_bell .bell-count")).to_have_text("1")
+    # Once the fresh bell has settled (when firebell.js looks at it), nothing new is announced:
+    # this browser has shown that page already.
+    page.wait_for_function(
+        "!document.querySelector('#inbox_bell').matches('.htmx-settling, .htmx-swapping')"
+    )
+    assert page.evaluate("window.__notes") == []
+    page.goto(f"{live_server.url}/inbox/")
+    expect(page.locator("[data-notify-state]")).to_have_text("Browser notifications are on.")
