@@ -129,3 +129,24 @@ def test_the_list_filters_without_a_reload(page: Page, live_server, login, respo
     expect(page.locator("#incident_results")).not_to_contain_text("Logo misaligned")
     expect(page.locator("#incident_results")).to_contain_text("Disk full on db-3")
     _stays_on_page(page)
+
+
+def test_on_a_phone_every_panel_of_the_incident_page_is_full_width(
+    page: Page, live_server, login, responder
+):
+    """At 390 px the side panels (roles, pages, post-mortem…) shrank to their content."""
+    incident = services.incident_create(
+        title="Checkout down", severity=severity(2), actor=responder, source=Source.WEB
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(responder, f"/incidents/{incident.number}/")
+    expect(page.locator("#incident_roles")).to_be_visible()
+    widths = page.evaluate(
+        "() => [...document.querySelectorAll('.war-grid section.panel')]"
+        ".map(panel => [panel.id || panel.className, panel.getBoundingClientRect().width])"
+    )
+    main_width = page.evaluate(
+        "document.querySelector('#incident_actions').getBoundingClientRect().width"
+    )
+    assert len(widths) > 3
+    assert [name for name, width in widths if width < main_width - 1] == []
