@@ -200,6 +200,9 @@ class PostmortemCreateInputSerializer(InputSerializer):
 
 
 class IncidentPostmortemApi(ApiView):
+    # Checked before the body is read (core.api.ApiView): no validation answers for outsiders.
+    required_permissions = {"POST": (services.CREATE_PERMISSION, "start post-mortems")}
+
     @extend_schema(
         tags=[TAG],
         summary="The incident's post-mortem",
@@ -375,6 +378,8 @@ class ActionItemUpdateInputSerializer(InputSerializer):
 
 
 class ActionItemListApi(ApiView):
+    required_permissions = {"POST": ("postmortems.add_actionitem", "create action items")}
+
     @extend_schema(
         tags=[ITEMS_TAG],
         summary="Action items across all incidents (soonest due first), filtered",
