@@ -24,6 +24,12 @@
     state.className = "pm-state pm-conflict";
   });
 
+  /* <form data-confirm="…">: ask before a step that cannot be undone by itself (publishing). */
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+  });
+
   /* Leaving the page with unsaved sections asks first. */
   window.addEventListener("beforeunload", function (event) {
     if (document.querySelector(".pm-state.pm-dirty")) {
