@@ -118,6 +118,9 @@ def test_a_page_whose_worker_died_mid_send_goes_out_once_within_a_short_lease(
     )
     os.killpg(worker.process.pid, signal.SIGKILL)
     worker.process.wait(timeout=10)
+    # Released only once the server has seen the sender hang up and dropped the message;
+    # released before, the server could still accept it (the "send happened" case).
+    wait_for(lambda: standins.smtp.held == 0, what="the SMTP server to drop the cut-off message")
     standins.smtp.release()
 
     log_path = tmp_path / "restarted-worker.log"

@@ -28,8 +28,14 @@ class _Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        while self.server.holding():  # the sender waits for its answer, as on a stalled server
-            await asyncio.sleep(0.05)
+        with self.server.lock:
+            self.server.held += 1
+        try:
+            while self.server.holding():  # the sender waits for its answer, as on a stalled server
+                await asyncio.sleep(0.05)
+        finally:  # also when the sender hung up: aiosmtpd cancels us, the message is dropped
+            with self.server.lock:
+                self.server.held -= 1
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.server.lock:
             self.server.messages.append(message)
@@ -42,6 +48,7 @@ class RecordingSMTPServer:
         self.refused: set[str] = set()
         self.lock = threading.Lock()
         self.hold_at: int | None = None
+        self.held = 0  # messages whose sender is waiting for the answer right now
         self.port = _free_port()
         self._controller = Controller(_Recorder(self), hostname="127.0.0.1", port=self.port)
 
