@@ -19,6 +19,7 @@ from prometheus_client.registry import Collector
 from alerts.models import AlertDelivery, DeliveryStatus
 from checks.models import Check, CheckResult
 from core import clock
+from core.health import HEARTBEATS
 from core.models import WorkerHeartbeat
 from oncall.models import EscalationState, EscalationStatus, Page
 
@@ -107,12 +108,17 @@ class FirebellCollector(Collector):
         yield GaugeMetricFamily("firebell_broker_up", "1 if the broker answered.", value=up)
 
     def _worker(self, now) -> Iterator[Metric]:
-        heartbeat = WorkerHeartbeat.objects.filter(name="worker").first()
-        yield GaugeMetricFamily(
+        ages = GaugeMetricFamily(
             "firebell_worker_heartbeat_age_seconds",
-            "Seconds since a worker last ran the heartbeat task (-1: never).",
-            value=(now - heartbeat.beat_at).total_seconds() if heartbeat else -1,
+            "Seconds since a worker of this queue last ran the heartbeat task (-1: never).",
+            labels=["queue"],
         )
+        beats = dict(WorkerHeartbeat.objects.values_list("name", "beat_at"))
+        # One heartbeat row per queue, named as core.health.HEARTBEATS names them.
+        for row in HEARTBEATS.values():
+            beat_at = beats.get(row)
+            ages.add_metric([row], (now - beat_at).total_seconds() if beat_at else -1)
+        yield ages
 
     def _checks(self, now) -> Iterator[Metric]:
         checks = GaugeMetricFamily(

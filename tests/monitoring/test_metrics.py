@@ -106,7 +106,8 @@ def test_metrics_report_deliveries_escalation_pages_worker_and_checks(client, de
     assert value("firebell_escalation_oldest_overdue_step_seconds") >= 60
     assert value("firebell_pages_total", channel="email", status="sent") == 2
     assert value("firebell_pages_total", channel="email", status="failed") == 1
-    assert 0 <= value("firebell_worker_heartbeat_age_seconds") < 60
+    assert 0 <= value("firebell_worker_heartbeat_age_seconds", queue="worker") < 60
+    assert value("firebell_worker_heartbeat_age_seconds", queue="paging") == -1
     assert value("firebell_checks", kind="heartbeat", status="new") == 1
     assert value("firebell_broker_up") == 1
     depths = [v for (name, _labels), v in found.items() if name == "firebell_queue_depth"]
