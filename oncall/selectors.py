@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -168,12 +168,26 @@ def user_shifts(user: AbstractBaseUser, *, start: datetime, end: datetime) -> li
     return sorted(shifts, key=lambda s: s.start_at)
 
 
-def user_oncall_status(*, user: AbstractBaseUser) -> ShiftView | None:
-    """The shift `user` is on now (with its real end), for the top bar; None when off call."""
+ONCALL_STATUS_HORIZON = timedelta(days=8)  # covers any daily or weekly shift's handoff
+
+
+class OnCallStatus(NamedTuple):
+    schedule: Schedule
+    until: datetime | None  # None: no handoff within ONCALL_STATUS_HORIZON (e.g. a one-person rota)
+
+
+def user_oncall_status(*, user: AbstractBaseUser) -> OnCallStatus | None:
+    """The shift `user` is on now and when it really ends, for the top bar; None when off call.
+
+    A shift still running at the horizon has no known end here: it is shown without one, never
+    with the horizon (which would move with the clock)."""
     now = clock.now()
-    # Eight days covers any daily or weekly shift; longer N-hour shifts show the 8-day mark.
-    shifts = user_shifts(user, start=now, end=now + timedelta(days=8))
-    return next((s for s in shifts if s.start_at <= now < s.end_at), None)
+    horizon = now + ONCALL_STATUS_HORIZON
+    shifts = user_shifts(user, start=now, end=horizon)
+    shift = next((s for s in shifts if s.start_at <= now < s.end_at), None)
+    if shift is None:
+        return None
+    return OnCallStatus(shift.schedule, None if shift.end_at >= horizon else shift.end_at)
 
 
 def incident_escalation_get(incident_id: int) -> EscalationState | None:

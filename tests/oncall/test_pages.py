@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -46,17 +46,28 @@ def test_every_page_fetches_the_oncall_line_once_loaded_and_the_line_polls_every
 def test_the_oncall_line_says_until_when_in_the_viewers_time_zone(
     client, responder, settings, zone
 ):
-    schedule_of("Payments", responder)  # weekly from Monday 2 March, 09:00 UTC
+    schedule_of("Payments", responder, person("second"))  # weekly from Monday 2 March, 09:00 UTC
     settings.TIME_ZONE = zone
     client.force_login(responder)
     html = client.get(LINE, **HTMX).content.decode()
     shift = user_oncall_status(user=responder)
-    until = timezone.localtime(shift.end_at, timezone=timezone.get_default_timezone())
+    assert shift.until is not None
+    until = timezone.localtime(shift.until, timezone=timezone.get_default_timezone())
     assert re.search(
         rf'class="oncall"[^>]*>You are on call for Payments rota until {until:%a %H:%M}<', html
     )
     if zone != "UTC":
-        assert f"until {shift.end_at.astimezone(UTC):%a %H:%M}" not in html
+        assert f"until {shift.until.astimezone(UTC):%a %H:%M}" not in html
+
+
+def test_a_one_person_rota_shows_no_end_that_moves_with_the_clock(client, responder):
+    schedule_of("Payments", responder)
+    client.force_login(responder)
+    first = client.get(LINE, **HTMX).content.decode()
+    with clock.frozen_at(clock.now() + timedelta(minutes=3)):
+        later = client.get(LINE, **HTMX).content.decode()
+    assert re.search(r'class="oncall"[^>]*>You are on call for Payments rota<', first)
+    assert first == later
 
 
 @pytest.fixture

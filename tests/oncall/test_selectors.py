@@ -80,7 +80,7 @@ def test_a_persons_shifts_across_schedules_match_each_schedules_line_in_four_que
     assert any(s.is_override for s in shifts)
     with clock.frozen_at(T0):
         now_shift = selectors.user_oncall_status(user=ann)
-    assert (now_shift.schedule, now_shift.end_at) == (daily, T0.replace(hour=9) + DAY)
+    assert (now_shift.schedule, now_shift.until) == (daily, T0.replace(hour=9) + DAY)
 
 
 def test_a_viewer_may_see_schedules_and_an_outsider_may_not(rota, viewer, outsider):
