@@ -7,17 +7,10 @@ from typing import TYPE_CHECKING
 
 from statuspage import selectors, services
 from statuspage.forms import PublicUpdateForm, PublishForm
-from statuspage.models import Component, Publication, PublicStatus
+from statuspage.models import Publication, PublicStatus
 
 if TYPE_CHECKING:
     from incidents.pages import IncidentPage
-
-NEXT_STATUS = {
-    PublicStatus.INVESTIGATING: PublicStatus.IDENTIFIED,
-    PublicStatus.IDENTIFIED: PublicStatus.MONITORING,
-    PublicStatus.MONITORING: PublicStatus.RESOLVED,
-    PublicStatus.RESOLVED: PublicStatus.RESOLVED,
-}
 
 
 @dataclass
@@ -29,12 +22,11 @@ class StatusPagePanel:
 
 def panel_data(page: IncidentPage) -> StatusPagePanel:
     publication = selectors.publication_for_incident(page.incident)
+    status = selectors.suggested_public_status(page.incident, publication)
     if publication is None:
         # Components linked to the incident's services are pre-selected.
-        service_ids = {service.pk for service in page.services}
-        linked = [c.pk for c in Component.objects.filter(services__in=service_ids).distinct()]
-        status = PublicStatus.INVESTIGATING
-        components = Component.objects.filter(pk__in=linked)
+        components = selectors.components_linked_to(page.services)
+        linked = [component.pk for component in components]
         form: PublishForm | PublicUpdateForm = PublishForm(
             initial={
                 "status": status,
@@ -44,7 +36,6 @@ def panel_data(page: IncidentPage) -> StatusPagePanel:
         )
     else:
         components = publication.components.all()
-        status = NEXT_STATUS[PublicStatus(publication.status)]
         form = PublicUpdateForm(
             initial={"status": status, "body": services.update_template(status, components)}
         )

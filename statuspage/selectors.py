@@ -8,10 +8,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from incidents.models import OPEN_STATUSES, Incident
+from incidents.models import OPEN_STATUSES, Incident, IncidentStatus
 from statuspage.models import (
     STATE_SEVERITY,
     Component,
@@ -19,6 +19,7 @@ from statuspage.models import (
     ComponentState,
     Maintenance,
     Publication,
+    PublicStatus,
     PublicUpdate,
 )
 
@@ -313,3 +314,37 @@ def component_list() -> list[Component]:
 
 def component_groups() -> list[ComponentGroup]:
     return list(ComponentGroup.objects.all())
+
+
+# The public status a new update suggests, from where the response stands.
+_STATUS_FOR_INCIDENT = {
+    IncidentStatus.MITIGATED: PublicStatus.MONITORING,
+    IncidentStatus.RESOLVED: PublicStatus.RESOLVED,
+    IncidentStatus.CLOSED: PublicStatus.RESOLVED,
+}
+_NEXT_STATUS = {
+    PublicStatus.INVESTIGATING: PublicStatus.IDENTIFIED,
+    PublicStatus.IDENTIFIED: PublicStatus.MONITORING,
+    PublicStatus.MONITORING: PublicStatus.RESOLVED,
+    PublicStatus.RESOLVED: PublicStatus.RESOLVED,
+}
+_ORDER = list(_NEXT_STATUS)
+
+
+def suggested_public_status(incident: Incident, publication: Publication | None) -> PublicStatus:
+    """What the next public update most likely says: one step past the last one, or further
+    when the incident itself is further (a resolved incident suggests "resolved", never
+    "investigating")."""
+    step = (
+        PublicStatus.INVESTIGATING
+        if publication is None
+        else _NEXT_STATUS[PublicStatus(publication.status)]
+    )
+    reached = _STATUS_FOR_INCIDENT.get(incident.status, PublicStatus.INVESTIGATING)
+    return max(step, reached, key=_ORDER.index)
+
+
+def components_linked_to(incident_services: list) -> QuerySet[Component]:
+    """Components of the status page linked to any of these services."""
+    service_ids = {service.pk for service in incident_services}
+    return Component.objects.filter(services__in=service_ids).distinct()

@@ -4,6 +4,7 @@ internal ever leaks), maintenance, uptime bars, caching, the feeds and the JSON 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,9 +12,9 @@ from django.test import Client
 
 from core.clock import frozen_at
 from incidents import services as incident_services
-from incidents.models import Source
+from incidents.models import Incident, Source
 from statuspage import selectors, services
-from statuspage.models import Component, ComponentState, PublicStatus
+from statuspage.models import Component, ComponentState, Publication, PublicStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -215,3 +216,33 @@ def test_clean_days_are_drawn_as_runs_and_every_day_is_covered_once(api_componen
     assert sum(bar.days for bar in bars) == 90
     assert bars[1].label == "2026-11-29: 75.0%, 360 min of outage"
     assert bars[2].x == bars[1].x + 4
+
+
+@pytest.mark.parametrize(
+    ("published", "incident_status", "suggested"),
+    [
+        (None, "triggered", PublicStatus.INVESTIGATING),
+        (None, "mitigated", PublicStatus.MONITORING),
+        (None, "resolved", PublicStatus.RESOLVED),
+        (PublicStatus.INVESTIGATING, "acknowledged", PublicStatus.IDENTIFIED),
+        (PublicStatus.IDENTIFIED, "resolved", PublicStatus.RESOLVED),
+        (PublicStatus.MONITORING, "triggered", PublicStatus.RESOLVED),
+    ],
+)
+def test_the_next_public_update_follows_the_incident_never_back_to_investigating(
+    published, incident_status, suggested
+):
+    incident = Incident(status=incident_status)
+    publication = None if published is None else Publication(status=published)
+    assert selectors.suggested_public_status(incident, publication) == suggested
+
+
+def test_a_resolved_incident_suggests_a_resolved_public_update(
+    client, responder, api_component, declare
+):
+    incident = declare()
+    incident_services.incident_resolve(incident=incident, actor=None, source=Source.WEB)
+    client.force_login(responder)
+    page = client.get(f"/incidents/{incident.number}/").content.decode()
+    assert re.search(r'<option value="resolved" selected>', page)
+    assert not re.search(r'<option value="investigating" selected>', page)
