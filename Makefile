@@ -19,7 +19,8 @@ install: $(STAMP)
 
 # Local, embedded mode: SQLite and the embedded broker under var/, web + worker + beat.
 setup: install
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	@echo "Preparing the database…"
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput --verbosity 0
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py firebell_setup
 
 run: setup
