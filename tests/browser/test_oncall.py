@@ -144,9 +144,10 @@ def test_a_responder_adds_an_override_from_the_schedule_page(
     page.evaluate("window.__marker = 'same page'")
 
     now = timezone.now()
-    page.get_by_label("Who covers").select_option(label="Maya Lindqvist")
-    page.get_by_label("From").fill(_local(now - timedelta(hours=1)))
-    page.get_by_label("Until").fill(_local(now + timedelta(hours=3)))
+    override_form = page.locator("form.override-form")  # the swap form has From/Until too
+    override_form.get_by_label("Who covers").select_option(label="Maya Lindqvist")
+    override_form.get_by_label("From").fill(_local(now - timedelta(hours=1)))
+    override_form.get_by_label("Until").fill(_local(now + timedelta(hours=3)))
     page.get_by_role("button", name="Add override").click()
 
     expect(page.locator("#override-list")).to_contain_text("Maya Lindqvist")
@@ -155,9 +156,9 @@ def test_a_responder_adds_an_override_from_the_schedule_page(
     assert schedule_oncall_user(schedule).pk == maya.pk
 
     # A mistake comes back in the form, with the reason, and changes nothing.
-    page.get_by_label("From").fill(_local(now + timedelta(hours=5)))
-    page.get_by_label("Until").fill(_local(now + timedelta(hours=4)))
-    page.get_by_label("Who covers").select_option(label="Sam Okafor")
+    override_form.get_by_label("From").fill(_local(now + timedelta(hours=5)))
+    override_form.get_by_label("Until").fill(_local(now + timedelta(hours=4)))
+    override_form.get_by_label("Who covers").select_option(label="Sam Okafor")
     page.get_by_role("button", name="Add override").click()
     expect(page.locator(".override-form")).to_contain_text("must end after it starts")
     assert Override.objects.filter(schedule=schedule).count() == 1
