@@ -1,11 +1,13 @@
 """Set-up writes: a service's maintenance (through its integrations), invitations, people's
-roles and deactivation. Services themselves are created and changed by incidents.services."""
+roles and deactivation. Services themselves are created and changed by incidents.services; the
+set-up screens save a service with its owners through one transaction here."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,6 +22,7 @@ from alerts.models import Integration
 from alerts.services import integration_set_maintenance
 from core import clock
 from core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from incidents import services as incident_services
 from incidents.models import Service
 from setup.models import Invitation
 
@@ -63,6 +66,31 @@ def service_maintenance_set(
         for integration in integrations:
             integration_set_maintenance(integration=integration, until=until, actor=actor)
     return len(integrations)
+
+
+def service_create_with_owners(
+    *, actor: AbstractBaseUser | None, owners: list[AbstractBaseUser], **fields: Any
+) -> Service:
+    """Create a service and set its owners in one transaction: a refused owner (e.g. someone
+    deactivated meanwhile) leaves no service behind."""
+    with transaction.atomic():
+        service = incident_services.service_create(actor=actor, **fields)
+        incident_services.service_owners_set(service=service, owners=owners, actor=actor)
+    return service
+
+
+def service_update_with_owners(
+    *,
+    service: Service,
+    actor: AbstractBaseUser | None,
+    owners: list[AbstractBaseUser],
+    **changes: Any,
+) -> Service:
+    """Change a service's fields and owners in one transaction (all or nothing)."""
+    with transaction.atomic():
+        incident_services.service_update(service=service, actor=actor, **changes)
+        incident_services.service_owners_set(service=service, owners=owners, actor=actor)
+    return service
 
 
 # --- invitations --------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core import clock
 from core.errors import DomainError, NotFoundError, PermissionDeniedError
 from core.ui import form_error, render_page, ui_view
-from incidents import services as incident_services
 from setup import selectors, services
 from setup.forms import AcceptForm, InviteForm, MaintenanceForm, RoleForm, ServiceForm
 from setup.models import Invitation
@@ -55,9 +54,8 @@ def service_new(request: HttpRequest) -> HttpResponse:
     )
     form = ServiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        service = incident_services.service_create(actor=request.user, **form.service_fields())
-        incident_services.service_owners_set(
-            service=service, owners=list(form.cleaned_data["owners"]), actor=request.user
+        service = services.service_create_with_owners(
+            actor=request.user, owners=list(form.cleaned_data["owners"]), **form.service_fields()
         )
         return _done(request, f"Service {service.name} created.", reverse("setup:services"))
     status = 400 if request.method == "POST" else 200
@@ -84,11 +82,11 @@ def service_edit(request: HttpRequest, slug: str) -> HttpResponse:
         _require(can_edit, "You do not have permission to change services.")
         form = ServiceForm(request.POST)
         if form.is_valid():
-            incident_services.service_update(
-                service=service, actor=request.user, **form.service_fields()
-            )
-            incident_services.service_owners_set(
-                service=service, owners=list(form.cleaned_data["owners"]), actor=request.user
+            services.service_update_with_owners(
+                service=service,
+                actor=request.user,
+                owners=list(form.cleaned_data["owners"]),
+                **form.service_fields(),
             )
             return _done(request, f"Service {service.name} saved.", reverse("setup:services"))
         return render_page(
