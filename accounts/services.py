@@ -203,15 +203,16 @@ def session_signed_in(*, user: AbstractBaseUser, request: HttpRequest) -> UserSe
 def session_signed_out(*, user: AbstractBaseUser | None, request: HttpRequest) -> None:
     """Forget the session being signed out of and log it (user_logged_out)."""
     key = request.session.session_key
-    if key:
-        UserSession.objects.filter(session_key=key).delete()
-    if user is not None:
-        signin_event_record(
-            event="signed_out",
-            user=user,
-            username=user.get_username(),
-            ip_address=client_ip(request) or None,
-        )
+    with transaction.atomic():
+        if key:
+            UserSession.objects.filter(session_key=key).delete()
+        if user is not None:
+            signin_event_record(
+                event="signed_out",
+                user=user,
+                username=user.get_username(),
+                ip_address=client_ip(request) or None,
+            )
 
 
 def sessions_end_all(*, user: AbstractBaseUser, actor: AbstractBaseUser) -> int:
