@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from core import clock
 from core.template_helpers import duration
+from core.ui import request_memo
 from incidents.extensions import Badge
 from postmortems import selectors
 from postmortems.models import (
@@ -59,11 +60,18 @@ def due_text(postmortem: Postmortem, now: datetime) -> str:
 # --- the incident page and the board --------------------------------------------------------------
 
 
-def postmortem_panel_data(page: IncidentPage) -> dict[str, Any]:
-    postmortem = selectors.postmortem_of_incident(incident=page.incident)
-    items = list(
-        ActionItem.objects.filter(incident=page.incident).select_related("owner").order_by("id")
+def _postmortem_of(page: IncidentPage) -> Postmortem | None:
+    """Read once per request: the panel and the "Start post-mortem" action both need it."""
+    return request_memo(
+        page.request,
+        f"postmortem-of-{page.incident.pk}",
+        lambda: selectors.postmortem_of_incident(incident=page.incident),
     )
+
+
+def postmortem_panel_data(page: IncidentPage) -> dict[str, Any]:
+    postmortem = _postmortem_of(page)
+    items = selectors.incident_action_items(incident=page.incident)
     now = clock.now()
     return {
         "postmortem": postmortem,
@@ -80,7 +88,7 @@ def postmortem_panel_data(page: IncidentPage) -> dict[str, Any]:
 
 
 def can_start(page: IncidentPage) -> bool:
-    return not selectors.postmortem_exists(incident_id=page.incident.pk)
+    return _postmortem_of(page) is None
 
 
 BADGE_CSS = {

@@ -69,6 +69,10 @@ def postmortem_of_incident(*, incident: Incident) -> Postmortem | None:
     return Postmortem.objects.filter(incident=incident).select_related("owner").first()
 
 
+def incident_action_items(*, incident: Incident) -> list[ActionItem]:
+    return list(ActionItem.objects.filter(incident=incident).select_related("owner").order_by("id"))
+
+
 def postmortem_sections(*, postmortem: Postmortem) -> list[PostmortemSection]:
     return list(
         PostmortemSection.objects.filter(postmortem=postmortem)
@@ -294,10 +298,6 @@ def responders() -> QuerySet:
 
 def user_by_username(username: str) -> AbstractBaseUser | None:
     return get_user_model().objects.filter(username=username, is_active=True).first()
-
-
-def postmortem_exists(*, incident_id: int) -> bool:
-    return Postmortem.objects.filter(incident_id=incident_id).exists()
 
 
 def postmortems_of_person(*, user: AbstractBaseUser, limit: int = 50) -> list[Postmortem]:
