@@ -47,7 +47,7 @@ class AccountsConfig(AppConfig):
             NavLink(
                 "security",
                 _("Security"),
-                "accounts:lockouts",
+                "accounts:security",
                 UNLOCK_PERMISSION,
                 ("accounts",),
                 order=95,

@@ -93,6 +93,13 @@ class MfaRequiredMiddleware:
         if request.path.startswith("/api/"):
             message = "Administrators must sign in with a second factor to use the API here."
             return JsonResponse({"message": message, "errors": {}}, status=403)
+        if request.headers.get("HX-Request") == "true":
+            # A background refresh never signs anyone out: it may have left before the second
+            # factor was shown in another request of the same session (which logout() would
+            # wipe). The page reloads and its own request decides.
+            response = HttpResponse(status=403)
+            response["HX-Refresh"] = "true"
+            return response
         if has_device:
             logout(request)
             return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")

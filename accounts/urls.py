@@ -12,6 +12,7 @@ urlpatterns = [
     path("account/mfa/confirm/", views.mfa_confirm, name="mfa-confirm"),
     path("account/mfa/recovery-codes/", views.mfa_recovery_codes, name="mfa-recovery-codes"),
     path("account/mfa/disable/", views.mfa_disable, name="mfa-disable"),
+    path("security/", views.security_home, name="security"),
     path("security/audit/", views.audit_log, name="audit"),
     path("security/sessions/", views.sessions, name="sessions"),
     path("security/sessions/<int:pk>/end/", views.user_sessions_end, name="user-sessions-end"),

@@ -55,6 +55,16 @@ def lockout_clear(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @ui_view
+def security_home(request: HttpRequest) -> HttpResponse:
+    """/security/ (the nav's "Security"): the audit log, or the lockouts for those who only
+    unlock accounts."""
+    if selectors.user_can_view_audit(request.user):
+        return redirect("accounts:audit")
+    return redirect("accounts:lockouts")
+
+
+@require_GET
+@ui_view
 def audit_log(request: HttpRequest) -> HttpResponse:
     if not selectors.user_can_view_audit(request.user):
         raise PermissionDeniedError("Only administrators see the audit log.")

@@ -123,3 +123,11 @@ def test_entries_older_than_the_retention_period_are_pruned(admin_user):
         "object_repr", flat=True
     )) == ["Recent"]  # fmt: skip
     assert audit_log_prune_task() == "pruned 0 audit entries"
+
+
+def test_security_in_the_nav_opens_the_audit_log(admin_user):
+    client = Client()
+    client.force_login(admin_user)
+    response = client.get("/security/")
+    assert response.status_code == 302
+    assert response["Location"] == "/security/audit/"

@@ -8,6 +8,7 @@ import re
 import time
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client, override_settings
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -129,6 +130,22 @@ def test_an_admin_session_that_skipped_the_second_factor_is_sent_to_sign_in(admi
     response = skipped.get("/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/?next=")
+
+
+@override_settings(FIREBELL_MFA_REQUIRED_FOR_ADMINS=True)
+def test_a_background_refresh_never_signs_the_session_out(admin_user):
+    # The race seen in the browser: a poll that read the session before the second factor was
+    # shown (in another request of the same session) must not wipe it with logout().
+    setup = Client()
+    setup.force_login(admin_user)
+    enrol(setup, admin_user)
+    stale = Client()
+    stale.force_login(admin_user)
+    key = stale.session.session_key
+    poll = stale.get("/ui/topbar/inbox/", HTTP_HX_REQUEST="true")
+    assert poll.status_code == 403
+    assert poll["HX-Refresh"] == "true"
+    assert Session.objects.filter(session_key=key).exists()
 
 
 @override_settings(FIREBELL_MFA_REQUIRED_FOR_ADMINS=True)
