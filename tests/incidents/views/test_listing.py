@@ -50,6 +50,9 @@ def test_list_paginates_and_answers_htmx_with_the_results_only(client, responder
     assert "<html" not in html
     assert 'id="incident_results"' in html
     assert html.count('<td class="num">') == 5
+    assert "Page 2 of 2" in html
+    assert 'href="?page=1" hx-get="?page=1" hx-target="#incident_results"' in html
+    assert 'rel="next"' not in html
 
 
 @pytest.mark.postgres
